@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both install what is missing (apt packages, a local venv) and are fast when everything is there.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_STAMP := $(VENV)/.system-installed
+PIP_STAMP := $(VENV)/.pip-installed
+
+.PHONY: demo test setup system venv firmware bench model clean
+
+demo: setup
+	$(PY) -m bridge demo
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+setup: system venv
+
+system: $(SYSTEM_STAMP)
+
+$(SYSTEM_STAMP): scripts/install-system.sh
+	bash scripts/install-system.sh
+	@mkdir -p $(VENV) && touch $@
+
+venv: $(PIP_STAMP)
+
+$(PIP_STAMP): pyproject.toml $(SYSTEM_STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+firmware: system
+	$(MAKE) -C firmware
+
+bench: setup
+	$(PY) bench/clock.py
+
+clean:
+	rm -rf $(VENV) firmware/build

@@ -1,0 +1,1 @@
+"""The `drumbridge` command line: one module per subcommand, each with a `register(subparsers)`."""
