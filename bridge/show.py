@@ -7,6 +7,7 @@ from bridge.clock.follower import MidiClockFollower
 from bridge.clock.internal import InternalClock
 from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
+from bridge.commands import Commands
 from bridge.component import Component
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
@@ -82,6 +83,10 @@ class Show:
             clock.send = out.send
             self.engine.add(InternalTransport(clock, config.clock.autostart))
         self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
+        self.commands = Commands(self.engine)
+        self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
+        self.commands.register("transport", self._transport,
+                               "start / stop / continue the internal clock")
         self.telemetry.publish("show", name=config.name, description=config.description)
 
     @property
@@ -110,25 +115,21 @@ class Show:
     def engine_post(self, port: str, data: list[int], t: float) -> None:
         self.engine.post_midi(port, data, t)
 
-    # -- commands (safe from any thread: they run on the engine thread) -------------------
-    def command_panic(self) -> None:
-        self.engine.post_command(self.engine.panic)
-
-    def command_transport(self, action: str) -> None:
-        """start / stop / continue the internal clock."""
+    # -- commands (run on the engine thread via self.commands) -------------------------------
+    def _transport(self, action: str) -> None:
+        """start / stop / continue the internal clock; other sources are steered from their master."""
         clock = self.engine.clock
-
-        def run() -> None:
-            if not isinstance(clock, InternalClock):
-                self.telemetry.event("warning", "transport", f"{action}: the clock follows {clock.name}; "
-                                     "start and stop it there")
-                return
-            now = self.time()
-            if action == "start":
-                clock.start(now)
-            elif action == "stop":
-                clock.stop(now)
-            elif action == "continue" and clock.transport is Transport.STOPPED:
-                clock.continue_(now)
-
-        self.engine.post_command(run)
+        if action not in ("start", "stop", "continue"):
+            self.telemetry.event("warning", "transport", f"unknown transport action {action!r}")
+            return
+        if not isinstance(clock, InternalClock):
+            self.telemetry.event("warning", "transport", f"{action}: the clock follows {clock.name}; "
+                                 "start and stop it there")
+            return
+        now = self.time()
+        if action == "start":
+            clock.start(now)
+        elif action == "stop":
+            clock.stop(now)
+        elif clock.transport is Transport.STOPPED:
+            clock.continue_(now)

@@ -42,17 +42,23 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def ensure_midi_system(private_server: str = "drumbridge") -> object | None:
-    """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None."""
+def jack_missing() -> bool:
+    """True on Linux when ports would go to JACK and no JACK server answers."""
     if sys.platform != "linux":
-        return None
-    from bridge.midi.api import chosen_api
-    from bridge.midi.jack_server import JackServer, server_running
+        return False
     import rtmidi
 
-    if chosen_api() != rtmidi.API_UNIX_JACK:
-        return None
-    if server_running():
+    from bridge.midi.api import chosen_api
+    from bridge.midi.jack_server import server_running
+
+    return chosen_api() == rtmidi.API_UNIX_JACK and not server_running()
+
+
+def ensure_midi_system(private_server: str = "drumbridge") -> object | None:
+    """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None."""
+    from bridge.midi.jack_server import JackServer
+
+    if not jack_missing():
         return None
     name = os.environ.get("JACK_DEFAULT_SERVER") or private_server
     server = JackServer(name).start()

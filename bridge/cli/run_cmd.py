@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
-from bridge.cli.common import DEFAULT_SET, ensure_midi_system, install_sigterm, load_or_fail, wait_for
+from bridge.cli.common import (
+    DEFAULT_SET,
+    ensure_midi_system,
+    install_sigterm,
+    jack_missing,
+    load_or_fail,
+    wait_for,
+)
 from bridge.cli.main import CliError
 
 
@@ -49,6 +57,10 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
     try:
         if private_jack:
             jack = ensure_midi_system()
+        elif jack_missing():
+            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+            raise CliError(f"no JACK server {server!r} is running, so no MIDI ports can be made; start one "
+                           "(for example with qjackctl), or pass --private-jack")
         try:
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
         except MidiUnavailable as error:
