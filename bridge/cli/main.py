@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.run_cmd",
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
+    "bridge.cli.model_cmd",
 )
 
 
