@@ -1,8 +1,9 @@
 """A streaming session: feed events one step at a time, then sample the answer step by step.
 
 Feeding runs the network at once, so after the call's last step the next-event distribution is
-ready and the first answer step costs one softmax + one draw. Sampling feeds the drawn event back,
-so the following step is computed ahead of when it is needed.
+ready and the first answer step costs one softmax + one draw. A sampled event is fed back lazily:
+the network step for it runs when the next step is asked for (or on `advance()`), so each answer
+step is returned as soon as it is drawn and the following one can be computed ahead of need.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Session:
         self._encoder_state = encoder.new_state()
         self._state: NetworkState = network.zero_state()
         self._fresh_logits = True
+        self._pending = False
 
     @property
     def position(self) -> int:
@@ -65,19 +67,28 @@ class Session:
         other._encoder_state = self._encoder.copy_state(self._encoder_state)
         other._state = self._state.copy()
         other._fresh_logits = self._fresh_logits
+        other._pending = self._pending
         return other
 
     snapshot = clone
 
     def feed(self, event: Event) -> None:
         """Advance by one step with a known event (the call as it is played)."""
+        self.advance()
         self._advance(self._normalise(event), logits=True)
 
     def feed_many(self, events: Iterable[Event]) -> None:
         """Feed several events; only the last step computes logits."""
+        self.advance()
         events = [self._normalise(e) for e in events]
         for i, event in enumerate(events):
             self._advance(event, logits=i == len(events) - 1)
+
+    def advance(self) -> None:
+        """Run the network step for the last sampled event now (otherwise it runs when next needed)."""
+        if self._pending:
+            self._pending = False
+            self._step(logits=True)
 
     def _normalise(self, event: Event) -> Event:
         if self._melody_range is not None:
@@ -86,6 +97,9 @@ class Session:
 
     def _advance(self, event: Event, logits: bool) -> None:
         self.events.append(event)
+        self._step(logits)
+
+    def _step(self, logits: bool) -> None:
         idx, vals = self._encoder.input(self.events, self._encoder_state)
         self._network.step(self._state, idx, vals, logits=logits)
         self._fresh_logits = logits
@@ -93,6 +107,7 @@ class Session:
     def logits(self) -> np.ndarray:
         """Next-event logits (a copy)."""
         self._require_fed()
+        self.advance()
         if not self._fresh_logits:
             self._network.logits_of(self._state)
             self._fresh_logits = True
@@ -108,7 +123,7 @@ class Session:
                              "models the first event)")
 
     def sample(self, rng: np.random.Generator, temperature: float = 1.0) -> Event:
-        """Draw the next event from softmax(logits / temperature), feed it back and return it."""
+        """Draw the next event from softmax(logits / temperature) and return it (fed back lazily)."""
         event, _ = self._sample(rng, temperature)
         return event
 
@@ -118,7 +133,8 @@ class Session:
         class_index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
         class_index = min(class_index, len(cumulative) - 1)
         event = self._encoder.decode(class_index, self.events)
-        self._advance(event, logits=True)
+        self.events.append(event)
+        self._pending = True
         return event, class_index
 
     def sample_steps(self, steps: int, rng: np.random.Generator, temperature: float = 1.0,

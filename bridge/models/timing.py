@@ -30,9 +30,9 @@ def percentiles(samples_s: list[float]) -> dict[str, float]:
 def time_answers(model: Model, steps: int = 32, primer_steps: int = 16, runs: int = 200,
                  clock: Callable[[], float] = time.perf_counter) -> dict:
     """Time (a) one-shot primer + `steps` answer, (b) the answer alone with the call already fed,
-    (c) the first answer step after the call's last step is fed (streaming)."""
+    (c) the first answer step once the call's last step is fed (streaming), (d) feeding one call step."""
     primer = demo_primer(model, primer_steps)
-    oneshot, answer, first = [], [], []
+    oneshot, answer, first, feed = [], [], [], []
     for run in range(runs + 3):
         t0 = clock()
         model.generate(primer, steps, temperature=1.0, seed=run)
@@ -42,16 +42,19 @@ def time_answers(model: Model, steps: int = 32, primer_steps: int = 16, runs: in
         rng = np.random.default_rng(run)
         t2 = clock()
         session.feed(primer[-1])
-        session.sample(rng)
         t3 = clock()
-        session.sample_steps(steps - 1, rng)
+        session.sample(rng)
         t4 = clock()
+        session.sample_steps(steps - 1, rng)
+        t5 = clock()
         if run >= 3:  # warm-up
             oneshot.append(t1 - t0)
-            first.append(t3 - t2)
-            answer.append(t4 - t2)
+            feed.append(t3 - t2)
+            first.append(t4 - t3)
+            answer.append(t5 - t3)
     result = {"steps": steps, "primer_steps": primer_steps, "runs": runs}
     result.update(percentiles(oneshot))
     result["answer_after_fed_call"] = percentiles(answer)
     result["first_step_after_call"] = percentiles(first)
+    result["feed_one_step"] = percentiles(feed)
     return result
