@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generate.add_argument("--temperature", type=float, default=1.0)
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", required=True, help="output MIDI file (primer + continuation)")
+    generate.add_argument("--only-new", action="store_true", help="write only the continuation, not the primer")
     generate.set_defaults(func=handle_generate)
 
     bench = actions.add_parser("bench", help="time answering STEPS steps after a 16-step primer")
@@ -110,8 +111,12 @@ def handle_generate(args: argparse.Namespace) -> int:
         end = start + args.bars * steps_per_bar(sequence, spq) * seconds_per_step
         plan = plan_generation(sequence, model.is_drums, spq, start, end)
         result = model.generate(plan.primer.events, plan.new_steps, args.temperature, args.seed)
-        midi = events_to_midi(plan.primer.events + result.events, model.is_drums, spq, sequence.qpm,
-                              start_step=plan.primer.start_step)
+        if args.only_new:
+            midi = events_to_midi(result.events, model.is_drums, spq, sequence.qpm,
+                                  start_step=plan.primer.start_step + len(plan.primer.events))
+        else:
+            midi = events_to_midi(plan.primer.events + result.events, model.is_drums, spq, sequence.qpm,
+                                  start_step=plan.primer.start_step)
         midi.save(args.out)
     except ModelError as error:
         raise CliError(str(error)) from None

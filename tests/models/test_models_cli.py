@@ -82,3 +82,16 @@ def test_errors_exit_2_with_a_message(run, tmp_path) -> None:
     assert status == 2 and "junk.mag" in err
     status, _, err = run("model", "score", str(BUNDLES / "basic_rnn_small.mag"), str(MIDI / "drums_groove.mid"))
     assert status == 2 and "no melody notes" in err
+
+
+def test_generate_only_new_starts_after_the_primer(run, tmp_path) -> None:
+    from bridge.models.sequences import read_midi
+
+    path = tmp_path / "new.mid"
+    status, _, _ = run("model", "generate", str(BUNDLES / "drum_kit_small_first.mag"), "--primer",
+                       str(MIDI / "drums_groove.mid"), "--bars", "4", "--temperature", "2.0", "--out", str(path),
+                       "--only-new")
+    assert status == 0
+    primer_end = read_midi(MIDI / "drums_groove.mid").total_time
+    notes = read_midi(path).notes
+    assert notes and min(n.start for n in notes) >= primer_end

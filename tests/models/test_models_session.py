@@ -147,3 +147,18 @@ def test_step_counter_inputs_count_positions_in_binary() -> None:
         bits = dict(zip(idx.tolist(), vals.tolist()))
         n = position + 1
         assert [bits[512 + i] for i in range(6)] == [1.0 if n >> i & 1 else -1.0 for i in range(6)]
+
+
+@pytest.mark.parametrize("name", ["drum_kit_small_first", "attention_rnn_small_wrapped", "lookback_rnn_small"])
+def test_a_sampled_step_is_fed_back_like_a_played_one(name: str) -> None:
+    model = load_model(name)
+    call = _call(name, GROOVE if model.is_drums else "melody_simple.mid")
+    session = model.session()
+    session.feed_many(call)
+    rng = np.random.default_rng(11)
+    answer = [session.sample(rng) for _ in range(3)]
+    session.advance()
+    fresh = model.session()
+    fresh.feed_many(call + answer)
+    np.testing.assert_allclose(session.logits(), fresh.logits(), atol=1e-6)
+    assert session.events == fresh.events
