@@ -78,11 +78,15 @@ class Session:
         self._advance(self._normalise(event), logits=True)
 
     def feed_many(self, events: Iterable[Event]) -> None:
-        """Feed several events; only the last step computes logits."""
+        """Feed several events (a primer) at once; equal to repeated `feed` up to float32 rounding."""
         self.advance()
-        events = [self._normalise(e) for e in events]
-        for i, event in enumerate(events):
-            self._advance(event, logits=i == len(events) - 1)
+        inputs = []
+        for event in events:
+            self.events.append(self._normalise(event))
+            inputs.append(self._encoder.input(self.events, self._encoder_state))
+        if inputs:
+            self._network.feed_sequence(self._state, inputs, logits=True)
+            self._fresh_logits = True
 
     def advance(self) -> None:
         """Run the network step for the last sampled event now (otherwise it runs when next needed)."""

@@ -38,7 +38,7 @@ def test_feed_many_equals_feeding_one_by_one() -> None:
     a.feed_many(events)
     for event in events:
         b.feed(event)
-    np.testing.assert_array_equal(a.logits(), b.logits())
+    np.testing.assert_allclose(a.logits(), b.logits(), atol=1e-5)  # batched layers: float32 rounding only
 
 
 def test_same_seed_same_answer_and_seeds_differ() -> None:
