@@ -166,10 +166,9 @@ def _state_sizes(metagraph: bytes) -> list[int] | None:
     return sizes
 
 
-def _attention_length(sizes: list[int] | None, layout: str, shape_wo_len: dict, config: GeneratorConfig,
+def _attention_length(sizes: list[int] | None, layout: str, attn_size: int, config: GeneratorConfig,
                       generator_id: str) -> tuple[int, str]:
-    """Attention length from the state sizes: attn_states is A * L wide."""
-    attn_size = shape_wo_len["attn_size"]
+    """Attention length from the flattened state widths: the attention memory is attn_size * length wide."""
     if sizes:
         position = 3 if layout == "first" else len(sizes) - 1
         if position < len(sizes) and sizes[position] % attn_size == 0 and sizes[position] > 0:
@@ -206,7 +205,7 @@ def load_network(data: bytes, path: str = "bundle") -> tuple[Network, GeneratorC
     else:
         input_size = weights["attn/in_kernel"].shape[0] - attn_size
         attn_length, source = _attention_length(_state_sizes(bundle.metagraph_file), layout,
-                                                {"attn_size": attn_size}, config, generator_id)
+                                                attn_size, config, generator_id)
     num_classes = int(weights["softmax/bias"].shape[0])
     if input_size != encoder.input_size or num_classes != encoder.num_classes:
         raise UnsupportedModelError(

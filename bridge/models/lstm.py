@@ -142,22 +142,29 @@ class Network:
     def _check(self) -> None:
         """Shapes must chain; a mismatch means a bundle this reader does not understand."""
         s = self.shape
-        expected = [(self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
+        a = s.attn_size
+        expected = [("input projection of cell 0", self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
         for i, hidden in enumerate(s.layer_sizes):
             if i == 0:
-                rows = hidden + (s.attn_size if s.layout != "plain" else 0)
+                rows = hidden + (a if s.layout != "plain" else 0)
             else:
-                prev = s.attn_size if (i == 1 and s.layout == "first") else s.layer_sizes[i - 1]
-                rows = prev + hidden
-            expected.append((self.rec[i].shape, (rows, 4 * hidden)))
-        out = s.attn_size if s.layout == "wrapped" else s.layer_sizes[-1]
-        if s.layout == "first" and len(s.layer_sizes) == 1:
-            out = s.attn_size
-        expected.append((self.sm_kernel.shape, (out, s.num_classes)))
-        for got, want in expected:
+                rows = (a if (i == 1 and s.layout == "first") else s.layer_sizes[i - 1]) + hidden
+            expected.append((f"cell_{i} kernel", self.rec[i].shape, (rows, 4 * hidden)))
+            expected.append((f"cell_{i} bias", self.bias[i].shape, (4 * hidden,)))
+        out = a if s.layout == "wrapped" or (s.layout == "first" and len(s.layer_sizes) == 1) else s.layer_sizes[-1]
+        expected.append(("fully_connected kernel", self.sm_kernel.shape, (out, s.num_classes)))
+        expected.append(("fully_connected bias", self.sm_bias.shape, (s.num_classes,)))
+        if s.layout != "plain":
+            query = 2 * (s.layer_sizes[0] if s.layout == "first" else sum(s.layer_sizes))
+            cell_out = s.layer_sizes[0] if s.layout == "first" else s.layer_sizes[-1]
+            expected += [("attention kernel", self.q_kernel.shape, (query, a)),
+                         ("attention bias", self.q_bias.shape, (a,)), ("attn_v", self.attn_v.shape, (a,)),
+                         ("attn_output_projection kernel", self.o_kernel.shape, (cell_out + a, a)),
+                         ("attn_output_projection bias", self.o_bias.shape, (a,))]
+        for name, got, want in expected:
             if tuple(got) != tuple(want):
-                raise UnsupportedModelError(f"weight shapes do not chain: got {tuple(got)}, expected {tuple(want)} "
-                                            f"for layout {s.layout}, layers {list(s.layer_sizes)}")
+                raise UnsupportedModelError(f"{name} has shape {tuple(got)}, expected {tuple(want)} "
+                                            f"(layout {s.layout}, layers {list(s.layer_sizes)}, attention {a})")
 
     def zero_state(self) -> NetworkState:
         """The all-zero state Magenta starts every sequence from."""

@@ -155,3 +155,16 @@ def test_loading_never_imports_tensorflow() -> None:
 def test_reference_midi_files_exist() -> None:
     assert (MIDI / "drums_groove.mid").exists()
     assert as_events([[36]], True) == [frozenset({36})]
+
+
+@pytest.mark.parametrize(("variable", "shape", "message"), [
+    ("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/attn_v", (7,), "attn_v has shape"),
+    ("rnn/multi_rnn_cell/cell_1/basic_lstm_cell/bias", (60,), "cell_1 bias has shape"),
+    ("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/attention/kernel", (40, 24), "attention kernel has shape"),
+])
+def test_bad_attention_and_cell_shapes_name_the_variable(variable, shape, message) -> None:
+    bundle = _bundle("drum_kit_small_first")
+    variables = _variables("drum_kit_small_first")
+    variables[variable] = np.zeros(shape, np.float32)
+    with pytest.raises(UnsupportedModelError, match=message):
+        load_network(bundle_bytes("drum_kit", list(write_v2(variables)), bundle.metagraph_file))
