@@ -196,7 +196,7 @@ def load_network(data: bytes, path: str = "bundle") -> tuple[Network, GeneratorC
         if key.endswith("kernel"):
             _check_2d(weights, key, generator_id)
     layers = sum(1 for key in weights if key.startswith("lstm") and key.endswith("/bias"))
-    layer_sizes = tuple(int(weights[f"lstm{i}/bias"].shape[0]) // 4 for i in range(layers))
+    layer_sizes = tuple(int(weights[f"lstm{i}/kernel"].shape[1]) // 4 for i in range(layers))
     attn_size = {"plain": 0, "first": layer_sizes[0], "wrapped": layer_sizes[-1]}[layout]
     encoder = config.make_encoder()
     if layout == "plain":
