@@ -18,6 +18,7 @@ API (what the responders use)::
     branch = s.clone()                             # snapshot: several answers from one call
     rng = np.random.default_rng(seed)
     first = s.sample(rng, temperature=1.0)         # next step, ready as soon as the call ends
+    s.advance()                                    # optional: run the network for it now (else lazily)
     rest = s.sample_steps(31, rng, 1.0, deadline=t, clock=clock)   # Generation(events, complete)
     s.log_probs()                                  # next-event log-probabilities (per class)
 
