@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridge.models.encodings import Event
-from bridge.models.errors import ModelError
+from bridge.models.errors import ModelError, SequenceError
 from bridge.models.lstm import Network, NetworkState
 from bridge.models.melodies import fold_pitch
 
@@ -95,9 +95,20 @@ class Session:
             self._step(logits=True)
 
     def _normalise(self, event: Event) -> Event:
-        if self._melody_range is not None:
-            return fold_pitch(int(event), *self._melody_range)
-        return frozenset(event)
+        """Drums: a frozenset of ints; melodies: an int folded into the model range."""
+        try:
+            if self._melody_range is not None:
+                value = int(event)
+                if not -2 <= value <= 127:
+                    raise ValueError(value)
+                return fold_pitch(value, *self._melody_range)
+            pitches = frozenset(int(p) for p in event)
+            if any(not 0 <= p <= 127 for p in pitches):
+                raise ValueError(sorted(pitches))
+            return pitches
+        except (TypeError, ValueError) as error:
+            kind = "melody event (-2, -1 or a pitch 0..127)" if self._melody_range else "set of drum pitches 0..127"
+            raise SequenceError(f"bad event {event!r}: expected a {kind} ({error})") from None
 
     def _advance(self, event: Event, logits: bool) -> None:
         self.events.append(event)

@@ -162,3 +162,14 @@ def test_a_sampled_step_is_fed_back_like_a_played_one(name: str) -> None:
     fresh.feed_many(call + answer)
     np.testing.assert_allclose(session.logits(), fresh.logits(), atol=1e-6)
     assert session.events == fresh.events
+
+
+@pytest.mark.parametrize(("name", "event"), [("drum_kit_small_first", None), ("drum_kit_small_first", [200]),
+                                             ("basic_rnn_small", "C4"), ("basic_rnn_small", -5)])
+def test_bad_events_are_clear_errors(name: str, event) -> None:
+    from bridge.models import SequenceError
+
+    session = load_model(name).session()
+    with pytest.raises(SequenceError, match="bad event"):
+        session.feed(event)
+    assert session.position == 0
