@@ -143,8 +143,13 @@ class Session:
         return event
 
     def _sample(self, rng: np.random.Generator, temperature: float) -> tuple[Event, int]:
-        log_p = self.log_probs(temperature)
-        cumulative = np.cumsum(np.exp(log_p))
+        if not temperature > 0:
+            raise ModelError(f"temperature must be > 0, got {temperature}")
+        weights = self.logits()  # a fresh float32 copy: unnormalised softmax(logits / T) in place
+        weights /= np.float32(temperature)
+        weights -= weights.max()
+        np.exp(weights, out=weights)
+        cumulative = np.cumsum(weights, dtype=np.float64)
         class_index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
         class_index = min(class_index, len(cumulative) - 1)
         event = self._encoder.decode(class_index, self.events)
