@@ -14,8 +14,8 @@ Speed (all float32, one step is a handful of matrix-vector products):
 - inputs are sparse (one-hot + a few +-1 counters), so the input projection is a sum of kernel rows;
   with attention the wrapper's input projection is folded into the first LSTM kernel
   (x @ W_in_x @ K_x precomputed), so the dense 518-wide x' is never formed;
-- [attns, h] (or [x_prev, h]) @ kernel is one fused matmul per layer; the tanh of the j gate is taken
-  as 2*sigmoid(2j) - 1 from one sigmoid over all gates (the j columns are pre-scaled by 2);
+- [attns, h] (or [x_prev, h]) @ kernel is one fused matmul per layer; the gate columns are reordered
+  to (i, f, o, j) and the sigmoid ones halved so one tanh over all gates gives every nonlinearity;
 - the attention memory is a ring buffer whose rows' `mem_k @ attn_w` are cached when a row is written
   (softmax and the weighted sum do not depend on row order).
 """
@@ -55,14 +55,19 @@ def _f32(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def _prepare_gates(kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale j columns by 2 (tanh via sigmoid) and add the forget bias; float64 in, float64 out."""
-    hidden = kernel.shape[1] // 4
-    kernel = kernel.astype(np.float64).copy()
-    bias = bias.astype(np.float64).copy()
-    kernel[:, hidden:2 * hidden] *= 2.0
-    bias[hidden:2 * hidden] *= 2.0
-    bias[2 * hidden:3 * hidden] += FORGET_BIAS
+def _prepare_gates(kernel: np.ndarray, bias: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Reorder TF's (i, j, f, o) gate columns to (i, f, o, j), add the forget bias and halve the
+    sigmoid gates, so one tanh over all gates gives sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 and tanh(j)."""
+    n = kernel.shape[1] // 4
+    if kernel.shape[1] % 4 or bias.shape != (kernel.shape[1],):
+        raise UnsupportedModelError(f"{name} bias has shape {bias.shape}, kernel {kernel.shape}: "
+                                    "expected a bias of 4 x units and a kernel with 4 x units columns")
+    order = np.r_[0:n, 2 * n:3 * n, 3 * n:4 * n, n:2 * n]
+    kernel = kernel.astype(np.float64)[:, order]
+    bias = bias.astype(np.float64)[order]
+    bias[n:2 * n] += FORGET_BIAS
+    kernel[:, :3 * n] *= 0.5
+    bias[:3 * n] *= 0.5
     return kernel, bias
 
 
@@ -111,7 +116,7 @@ class Network:
         self.rec: list[np.ndarray] = []  # per layer: [input part | h] @ rec + bias (input part empty for layer 0 plain)
         self.bias: list[np.ndarray] = []
         for i, hidden in enumerate(sizes):
-            kernel, bias = _prepare_gates(weights[f"lstm{i}/kernel"], weights[f"lstm{i}/bias"])
+            kernel, bias = _prepare_gates(weights[f"lstm{i}/kernel"], weights[f"lstm{i}/bias"], f"cell_{i}")
             if i == 0:
                 k_x, k_h = kernel[:d], kernel[d:]
                 if shape.layout == "plain":
@@ -172,18 +177,16 @@ class Network:
 
     @staticmethod
     def _lstm(gates: np.ndarray, c: np.ndarray, h: np.ndarray) -> None:
-        """Update c and h in place from pre-activation gates (j pre-scaled by 2, forget bias added)."""
+        """Update c and h in place from pre-activation gates prepared by `_prepare_gates`."""
         n = c.shape[0]
-        np.negative(gates, out=gates)
-        np.exp(gates, out=gates)
-        gates += 1.0
-        np.reciprocal(gates, out=gates)  # sigmoid of every gate; j slot holds sigmoid(2j)
-        i, j2, f, o = gates[:n], gates[n:2 * n], gates[2 * n:3 * n], gates[3 * n:]
-        j2 *= 2.0
-        j2 -= 1.0  # tanh(j)
+        np.tanh(gates, out=gates)
+        sig = gates[:3 * n]
+        sig *= 0.5
+        sig += 0.5
+        i, f, o, j = gates[:n], gates[n:2 * n], gates[2 * n:3 * n], gates[3 * n:]
         c *= f
-        j2 *= i
-        c += j2
+        i *= j
+        c += i
         np.tanh(c, out=h)
         h *= o
 
