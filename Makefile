@@ -37,5 +37,14 @@ firmware: system
 bench: setup
 	$(PY) bench/clock.py
 
+# Rebuild the shipped drum model bridge/models/builtin/drums.mag (+ training.json) from the Groove MIDI
+# Dataset (GROOVE_DIR). Training runs under a TF + Magenta interpreter: TRAIN_PYTHON, or .venv-train
+# (scripts/train_venv.sh), or /work/magenta-venv. Resumable: rerun after an interruption.
+GROOVE_DIR ?= ../shared/data/groove-midi
+TRAIN_PYTHON ?=
+
+model: setup
+	$(PY) scripts/make_model.py --midi-dir $(GROOVE_DIR) $(if $(TRAIN_PYTHON),--python $(TRAIN_PYTHON),)
+
 clean:
 	rm -rf $(VENV) firmware/build

@@ -23,6 +23,7 @@ NUM_CLASSES = 512
 COUNTER_BITS = 6
 INPUT_SIZE = NUM_CLASSES + COUNTER_BITS
 STEPS_PER_QUARTER = 4
+STEP_LIMIT = "reached the step limit"
 
 
 def emit(event: str, **fields) -> None:
@@ -266,6 +267,8 @@ def train(args: argparse.Namespace) -> int:
         previous = json.loads(state_path.read_text())
         if previous.get("config") == config:
             state, resumed = previous, True
+            if state["stopped"] == STEP_LIMIT and state["step"] < args.steps:
+                state["stopped"] = None  # a larger --steps continues; an early stop stays final
         else:
             emit("warning", message="work dir holds a run with other options; starting afresh")
 
@@ -289,7 +292,7 @@ def train(args: argparse.Namespace) -> int:
             state["history"].append({"step": 0, "val_loss": initial})
             emit("eval", step=0, val_loss=initial, best_val=None)
         started = time.monotonic() - state["elapsed"]
-        first_step = state["step"]
+        first_step, first_elapsed = state["step"], state["elapsed"]
         losses: list[float] = []
         while state["step"] < args.steps and state["stopped"] is None:
             inputs, labels, lengths = make_batch(sample_windows(train_tracks, args.batch_size, args.crop_steps, rng))
@@ -298,7 +301,7 @@ def train(args: argparse.Namespace) -> int:
             state["step"] += 1
             losses.append(float(loss))
             elapsed = time.monotonic() - started
-            rate = (state["step"] - first_step) / max(elapsed - state["elapsed"], 1e-9)
+            rate = (state["step"] - first_step) / max(elapsed - first_elapsed, 1e-9)
             if state["step"] % args.eval_every == 0 or state["step"] == args.steps:
                 val = evaluate()
                 train_loss = float(np.mean(losses[-args.eval_every:]))
@@ -320,7 +323,7 @@ def train(args: argparse.Namespace) -> int:
                  val_loss=state["best_val"], elapsed=elapsed,
                  eta=(args.steps - state["step"]) / rate if rate > 0 else None)
         if state["stopped"] is None:
-            state["stopped"] = "reached the step limit"
+            state["stopped"] = STEP_LIMIT
         state_path.write_text(json.dumps(state, indent=1))
         emit("stopped", step=state["step"], reason=state["stopped"])
 
