@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bridge.training.runner import find_interpreter  # noqa: E402
 
 BUILTIN = ROOT / "bridge" / "models" / "builtin"
+UNIGRAM_TABLE = ROOT / "tests" / "training" / "data" / "unigram_train.npy"
 # The shipped model's hyper-parameters (chosen on the validation split; see MODEL_CARD.md).
 SHIPPED = {"layers": "128,128", "attn_length": 32, "steps": 8000, "batch_size": 64, "crop_steps": 128,
            "learning_rate": 0.001, "dropout_keep": 0.5, "eval_every": 200, "patience": 8, "seed": 1}
@@ -44,7 +45,7 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 def train(args: argparse.Namespace, bundle: Path, work: Path) -> None:
     """Step 1: drumbridge train (resumes from the work dir's checkpoints)."""
     command = [sys.executable, "-m", "bridge", "train", "--midi-dir", str(args.midi_dir), "--out", str(bundle),
-               "--work-dir", str(work), "--record", str(work.parent / "train-record.json"),
+               "--work-dir", str(work), "--record", str(work / "train-record.json"),
                "--python", args.python, "--threads", str(args.threads), "--nice", "15"]
     for key, value in SHIPPED.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
@@ -60,7 +61,8 @@ def test_files(midi_dir: Path, count: int) -> list[str]:
 
 def evaluate(args: argparse.Namespace, bundle: Path, work: Path) -> dict:
     """Steps 2-4: the figures that go into training.json and MODEL_CARD.md."""
-    results_dir = work.parent
+    results_dir = work / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
     run([args.python, str(ROOT / "scripts" / "eval_builtin_model.py"), "--bundle", str(bundle),
          "--midi-dir", str(args.midi_dir), "--cache-dir", str(work), "--threads", str(args.threads),
          "--out", str(results_dir / "eval.json")], stdout=subprocess.DEVNULL)
@@ -71,6 +73,18 @@ def evaluate(args: argparse.Namespace, bundle: Path, work: Path) -> dict:
                 capture_output=True, text=True)
     (results_dir / "bench.json").write_text(bench.stdout)
     return {name: json.loads((results_dir / f"{name}.json").read_text()) for name in ("eval", "agreement", "bench")}
+
+
+def write_unigram_table(work: Path) -> None:
+    """The train-split bar-position unigram, for tests/training (beat it without the dataset)."""
+    import numpy as np
+
+    from bridge.training.baseline import BarPositionUnigram
+
+    caches = sorted(work.glob("tracks-train-*.npz"))
+    with np.load(caches[-1]) as data:
+        tracks = [data[k] for k in data.files]
+    np.save(UNIGRAM_TABLE, BarPositionUnigram.fit(tracks).log_probs.astype(np.float32))
 
 
 def record(bundle: Path, work: Path, figures: dict) -> dict:
@@ -115,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--midi-dir", type=Path, default=ROOT.parent / "shared" / "data" / "groove-midi")
     parser.add_argument("--work-dir", type=Path, default=ROOT / ".model-work" / "train")
-    parser.add_argument("--bundle", type=Path, default=None, help="default: WORK_DIR/../drums.mag")
+    parser.add_argument("--bundle", type=Path, default=None, help="default: WORK_DIR/drums.mag")
     parser.add_argument("--python", default=None, help="TF + Magenta interpreter (default: found like drumbridge train)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-train", action="store_true", help="evaluate and install an already trained bundle")
@@ -123,16 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.python = find_interpreter(args.python).path
     work = args.work_dir.resolve()
-    bundle = (args.bundle or work.parent / "drums.mag").resolve()
+    bundle = (args.bundle or work / "drums.mag").resolve()
     if not args.skip_train:
         train(args, bundle, work)
     figures = evaluate(args, bundle, work)
     result = record(bundle, work, figures)
-    (work.parent / "training.json").write_text(json.dumps(result, indent=1) + "\n")
+    (work / "results" / "training.json").write_text(json.dumps(result, indent=1) + "\n")
     if not args.no_install:
         BUILTIN.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(bundle, BUILTIN / "drums.mag")
         (BUILTIN / "training.json").write_text(json.dumps(result, indent=1) + "\n")
+        write_unigram_table(work)
     print(json.dumps({"test": result["test"]["log_likelihood_per_step"],
                       "agreement": result["magenta"]["numpy_agreement_max_step_abs_diff"],
                       "p99_ms": result["speed_numpy_one_core"].get("p99_ms")}, indent=1))

@@ -75,9 +75,9 @@ def read_hits(path: str | Path) -> DrumHits:
                 continue
             if message.note not in PITCH_CLASS:
                 raise DrumTrackError(f"{path}: drum pitch {message.note} is not in the drum_kit map")
-            qpm = 6e7 / tempo
-            seconds = tick * (60.0 / (qpm * midi.ticks_per_beat))
-            step = int(seconds * (STEPS_PER_QUARTER * qpm / 60.0) + 0.5)
+            tick_scale = 60.0 / ((6e7 / tempo) * midi.ticks_per_beat)  # pretty_midi's seconds per tick
+            qpm = 60.0 / (tick_scale * midi.ticks_per_beat)  # note_seq's tempo, read back from pretty_midi
+            step = int(tick_scale * tick * (STEPS_PER_QUARTER * qpm / 60.0) + 0.5)
             hits[step] = hits.get(step, 0) | (1 << PITCH_CLASS[message.note])
     steps_per_bar_float = STEPS_PER_QUARTER * 4 * numerator / denominator
     if steps_per_bar_float % 1:
