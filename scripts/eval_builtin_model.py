@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-track", type=int, default=4, help="phrases per rock/funk test track")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the musical checks")
     parser.add_argument("--cache-dir", type=Path, default=None, help="reuse the trainer's track cache")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             validation_score = score_tracks(graph, session, tracks["validation"])
             calls, continuations = rock_funk_phrases(args.midi_dir, args.per_track)
             rng = np.random.default_rng(args.seed)
-            answers = generate(graph, session, calls, ANSWER_STEPS, rng)
+            answers = generate(graph, session, calls, ANSWER_STEPS, rng, args.temperature)
     report["test_steps_scored"] = model_score.steps
     report["test_log_likelihood_per_step"] = {
         "model": model_score.per_step,
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["validation_log_likelihood_per_step"] = validation_score.per_step
     report["musical_rock_funk_test"] = summarize(calls, answers, continuations)
-    report["musical_rock_funk_test"]["temperature"] = 1.0
+    report["musical_rock_funk_test"]["temperature"] = args.temperature
     report["magenta"] = magenta_generates(args.bundle)
     text = json.dumps(report, indent=1)
     print(text)

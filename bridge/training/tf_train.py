@@ -302,6 +302,9 @@ def train(args: argparse.Namespace) -> int:
             losses.append(float(loss))
             elapsed = time.monotonic() - started
             rate = (state["step"] - first_step) / max(elapsed - first_elapsed, 1e-9)
+            emit("progress", step=state["step"], steps=args.steps, loss=float(loss),
+                 val_loss=state["best_val"], elapsed=elapsed,
+                 eta=(args.steps - state["step"]) / rate if rate > 0 else None)
             if state["step"] % args.eval_every == 0 or state["step"] == args.steps:
                 val = evaluate()
                 train_loss = float(np.mean(losses[-args.eval_every:]))
@@ -319,9 +322,6 @@ def train(args: argparse.Namespace) -> int:
                 state["elapsed"] = time.monotonic() - started
                 graph.saver_last.save(session, str(work / "last" / "model.ckpt"), global_step=state["step"])
                 state_path.write_text(json.dumps(state, indent=1))
-            emit("progress", step=state["step"], steps=args.steps, loss=float(loss),
-                 val_loss=state["best_val"], elapsed=elapsed,
-                 eta=(args.steps - state["step"]) / rate if rate > 0 else None)
         if state["stopped"] is None:
             state["stopped"] = STEP_LIMIT
         state_path.write_text(json.dumps(state, indent=1))
