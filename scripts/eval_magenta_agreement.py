@@ -61,7 +61,7 @@ def magenta_side(bundle: str, midi_files: list[str]) -> dict:
         softmax = model._session.run(graph.get_collection("softmax")[0], feed)[0]
         labels = [encoder.events_to_label(track, i) for i in range(len(track))]
         steps = [float(np.log(softmax[t][labels[t + 1]])) for t in range(len(track) - 1)]
-        out["files"][path] = {"step_log_probs": steps,
+        out["files"][path] = {"step_log_probs": steps, "extracted": [sorted(e) for e in track],
                               "log_likelihood": float(model.drum_track_log_likelihood(track)),
                               "events": len(track)}
     generator.close()
@@ -98,18 +98,27 @@ def main(argv: list[str] | None = None) -> int:
     report = {"bundle": args.bundle, "magenta_loaded": True, "generator_id": reference["generator_id"],
               "files": {}}
     worst = 0.0
+    extraction_differs = []
     for path in midi:
-        mine = model.score(read_track(path, drums=True, steps_per_quarter=4).events)
+        events = read_track(path, drums=True, steps_per_quarter=4).events
+        mine = model.score(events)
         theirs = reference["files"][path]
+        same_events = [sorted(e) for e in events] == theirs["extracted"]
         diff = np.abs(np.asarray(theirs["step_log_probs"]) - mine.step_log_probs)
-        worst = max(worst, float(diff.max()) if diff.size else 0.0)
+        if same_events:
+            worst = max(worst, float(diff.max()) if diff.size else 0.0)
+        else:
+            # The primer readers disagree (e.g. a hit at a float-rounded half step): not a model difference.
+            extraction_differs.append(Path(path).name)
         report["files"][Path(path).name] = {
+            "same_extracted_events": same_events,
             "steps": mine.steps, "magenta_steps": len(theirs["step_log_probs"]),
             "max_step_abs_diff": float(diff.max()) if diff.size else 0.0,
             "numpy_log_likelihood": mine.log_likelihood, "magenta_log_likelihood": theirs["log_likelihood"],
             "numpy_per_step": mine.log_likelihood / max(mine.steps, 1)}
-    report["max_step_abs_diff"] = worst
+    report["max_step_abs_diff"] = worst  # over files whose extracted events are identical
     report["within_1e-4"] = worst <= 1e-4
+    report["files_with_different_extraction"] = extraction_differs
     text = json.dumps(report, indent=1)
     print(text)
     if args.out:
