@@ -1,42 +1,303 @@
-"""The OSC side of a show: targets from the set file, the clock messages, and their telemetry."""
+"""The OSC side of a show: targets, clock messages, drum/responder messages, user cues, control in, OSCQuery.
+
+API for the other engine parts (call on the engine thread; `show.osc` is the OscOutput):
+
+    osc.drum_hit(voice: str, velocity: float, beat: float | None)
+        /drum/<voice> f velocity (0..1). Call when you schedule the hit, with the hit's beat: each
+        target gets it at that beat minus its own latency (or now, if that moment has passed).
+    osc.responder_state(name: str, state: str, beat: float | None = None)
+        /responder/<name>/state s, and every state cue that matches. None = now.
+    osc.responder_note(name: str, note: int, velocity: int, beat: float | None)
+        /responder/<name>/note i note, f velocity/127, to targets with "notes" in `send`; also runs
+        note cues whose source is the responder's name. velocity is MIDI 1..127.
+    osc.on_note(source: str, note: int, velocity: int, beat: float | None)
+        The note-event hook of the cue engine (source = a port or responder name). MIDI inputs that
+        cues name (or every input, for source "*") are routed here by OscOutput itself; responders
+        need not call it for their input, only responder_note for their answers.
+    osc.declare(responders=[...], voices=[...])
+        Optional: names to list in the OSCQuery namespace before they first send anything.
+
+Every beat is quarter notes since song start (the scheduler's beats). When the transport is
+stopped, messages go out at once. Nothing here blocks or raises into the caller: a target that is
+down only counts errors (shown in telemetry topic "osc").
+"""
 
 from __future__ import annotations
 
-from bridge.clock.ephemera import TransportChange
+import math
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import mido
+
+from bridge.clock.ephemera import Transport, TransportChange
+from bridge.commands import Commands
 from bridge.component import Component
-from bridge.osc.clock_messages import ClockOscPublisher
-from bridge.osc.target import OscTarget
-from bridge.scheduler import BeatScheduler
-from bridge.setfile.models import OscConfig
+from bridge.osc.clock_messages import ClockOscPublisher, latency_groups
+from bridge.osc.config import CueConfig, OscConfig
+from bridge.osc.control import OscControl
+from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
+from bridge.osc.namespace import control_addresses, output_addresses
+from bridge.osc.oscquery import OscQueryServer, build_tree
+from bridge.osc.target import OscTarget, Resolver
+from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.telemetry import Telemetry
+
+EVENT_TAG = "osc"
+CUE_TAG = "osc-cue"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+MidiRoute = Callable[[str, Callable[[mido.Message, float], None]], None]
+
+
+def address_part(name: str) -> str:
+    """`name` made safe as one OSC address segment (spaces and pattern characters → _)."""
+    return _UNSAFE.sub("_", name.strip()) or "_"
+
+
+def wall_clock_mapping() -> Callable[[float], float]:
+    """Engine (monotonic) seconds → Unix seconds, fixed once, for bundle time tags."""
+    offset = time.time() - time.monotonic()
+    return lambda t: t + offset
 
 
 class OscOutput(Component):
-    """Owns the OSC targets; sends clock beat/bpm/transport to each."""
+    """Owns the OSC targets and everything sent to them; takes OSC control in when the set file asks."""
 
     name = "osc"
 
-    def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry) -> None:
+    def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
+                 to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
+                 route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None) -> None:
+        self.config = config
+        self.scheduler = scheduler
+        self.clock = scheduler.clock
         self.telemetry = telemetry
-        self.targets = [OscTarget(t.name, t.host, t.port, t.prefix) for t in config.targets]
-        latencies = [t.latency_ms / 1000.0 for t in config.targets]
-        self.clock_messages = ClockOscPublisher(scheduler.clock, scheduler, list(zip(self.targets, latencies)))
-
-    def start(self, now: float) -> None:
+        to_unix = to_unix or wall_clock_mapping()
+        self.targets = [OscTarget(t.name, t.host, t.port, t.prefix, latency=t.latency_ms / 1000.0, send=t.send,
+                                  bundles=t.bundles, to_unix=to_unix, resolver=resolver, on_error=self._target_error)
+                        for t in config.targets]
+        self.clock_messages = ClockOscPublisher(self.clock, scheduler, self.targets)
+        self.sections = {s.name: s for s in config.sections}
+        self.cues = {c.name: c for c in config.cues}
+        self._route = route
+        self._input_ports = input_ports or (lambda: [])
+        self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
+        self.responders: set[str] = set()
+        self.voices: set[str] = set()
+        self.cues_fired = 0
+        self.control: OscControl | None = None
+        self.oscquery: OscQueryServer | None = None
+        self._commands: Commands | None = None
         for target in self.targets:
-            if not target.resolve():
-                self.telemetry.event("error", f"osc {target.name}", target.stats.last_error + "; messages to it are dropped")
+            target.start_resolving()  # off the engine thread for host names; starts before the show does
+
+    # -- wiring ------------------------------------------------------------------------------
+    def register_commands(self, commands: Commands) -> None:
+        """Add the osc.cue command and let OSC control in submit to this registry."""
+        self._commands = commands
+        commands.register("osc.cue", self.fire_cue, "send a cue from the set file now")
+
+    def declare(self, responders: Iterable[str] = (), voices: Iterable[str] = ()) -> None:
+        """Names to list in the OSCQuery namespace before they first send anything."""
+        self.responders.update(responders)
+        self.voices.update(voices)
+
+    # -- the API other parts call --------------------------------------------------------------
+    def drum_hit(self, voice: str, velocity: float, beat: float | None) -> None:
+        """/drum/<voice> f velocity (0..1) at `beat`."""
+        voice = address_part(voice)
+        self.voices.add(voice)
+        self.emit("drum", f"/drum/{voice}", (min(1.0, max(0.0, float(velocity))),), beat)
+
+    def responder_state(self, name: str, state: str, beat: float | None = None) -> None:
+        """/responder/<name>/state s at `beat` (None: now), then the state cues it fires."""
+        part = address_part(name)
+        self.responders.add(part)
+        self.emit("responder", f"/responder/{part}/state", (str(state),), beat)
+        for cue in self.cues.values():
+            if state_matches(cue, name, state):
+                self._fire(cue, {"state": state, "source": name}, beat)
+
+    def responder_note(self, name: str, note: int, velocity: int, beat: float | None) -> None:
+        """/responder/<name>/note i f (targets with "notes"), then the note cues with this responder as source."""
+        part = address_part(name)
+        self.responders.add(part)
+        if velocity > 0:
+            self.emit("notes", f"/responder/{part}/note", (int(note), round(velocity / 127.0, 4)), beat)
+        self.on_note(name, note, velocity, beat)
+
+    def on_note(self, source: str, note: int, velocity: int, beat: float | None) -> None:
+        """A note from `source` (port or responder): fire every note cue it matches, at `beat`."""
+        for cue in self.cues.values():
+            if note_matches(cue, source, note, velocity):
+                self._fire(cue, {"note": note, "velocity": velocity, "source": source}, beat)
+
+    def fire_cue(self, name: str) -> None:
+        """Send cue `name` now (the osc.cue command; OSC control and the dashboard use it)."""
+        cue = self.cues.get(name)
+        if cue is None:
+            self.telemetry.event("warning", "osc", f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
+            return
+        self._fire(cue, {}, None)
+
+    # -- delivery ----------------------------------------------------------------------------
+    def emit(self, kind: str, address: str, args: tuple[Any, ...], beat: float | None,
+             only: tuple[str, ...] | None = None) -> None:
+        """Send `address` to every target that wants `kind` (or those named in `only`), at `beat` minus latency."""
+        groups = self._latency_groups(kind, only)
+        if not groups:
+            return
+        if beat is None or self.clock.transport is Transport.STOPPED or not math.isfinite(self.clock.time_at(beat)):
+            for _latency, group in groups:
+                for target in group:
+                    target.send(address, *args)
+            return
+        for latency, group in groups:
+            self.scheduler.schedule(beat, self._send_action(group, address, args), latency=latency, tag=EVENT_TAG)
+
+    def _latency_groups(self, kind: str, only: tuple[str, ...] | None) -> list[tuple[float, list[OscTarget]]]:
+        key = (kind, only)
+        if key not in self._groups:
+            chosen = [t for t in self.targets if t.wants(kind) and (only is None or t.name in only)]
+            self._groups[key] = latency_groups(chosen)
+        return self._groups[key]
+
+    @staticmethod
+    def _send_action(group: list[OscTarget], address: str, args: tuple[Any, ...]) -> Action:
+        def action(moment: Moment) -> None:
+            for target in group:
+                target.send(address, *args, at=moment.desired_time + target.latency)
+        return action
+
+    def _context(self, beat: float | None) -> dict[str, Any]:
+        """What mapped cue arguments can use: tempo, and the musical position when the event has one."""
+        context: dict[str, Any] = {"bpm": round(self.clock.bpm, 3)}
+        if beat is not None:
+            per_bar = self.clock.beats_per_bar
+            context.update(beat=round(beat, 4), bar=int(beat // per_bar) + 1, beat_in_bar=int(beat % per_bar) + 1)
+        return context
+
+    def _fire(self, cue: CueConfig, context: dict[str, Any], beat: float | None) -> None:
+        self.cues_fired += 1
+        self.emit("cue", cue.osc_address, cue_args(cue.args, {**self._context(beat), **context}), beat, cue.targets)
+
+    # -- bar/beat cues -------------------------------------------------------------------------
+    def _schedule_bar_cues(self, from_beat: float) -> None:
+        per_bar = self.clock.beats_per_bar
+        for cue in self.cues.values():
+            if cue.at is None:
+                continue
+            first = next_cue_beat(cue.at, self.sections, per_bar, from_beat)
+            if first is None:
+                continue
+            for latency, group in self._latency_groups("cue", cue.targets):
+                self.scheduler.schedule(first, self._bar_cue_action(cue, group), latency=latency, tag=CUE_TAG)
+
+    def _bar_cue_action(self, cue: CueConfig, group: list[OscTarget]) -> Action:
+        assert cue.at is not None
+        trigger = cue.at
+
+        def action(moment: Moment) -> float | None:
+            args = cue_args(cue.args, self._context(moment.beat))
+            for target in group:
+                target.send(cue.osc_address, *args, at=moment.desired_time + target.latency)
+            self.cues_fired += 1
+            return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, moment.beat + 0.01)
+
+        return action
+
+    # -- component hooks -----------------------------------------------------------------------
+    def start(self, now: float) -> None:
+        for cue in self.cues.values():
+            if cue.at is not None and cue.at.beat >= self.clock.beats_per_bar + 1:
+                self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
+                                     f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
+        self._route_note_inputs()
+        listen = self.config.listen
+        if listen is not None and self._commands is not None:
+            self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix)
+            if self.control.start() and listen.oscquery_port is not None:
+                self._start_oscquery(listen.host, listen.oscquery_port)
+
+    def _route_note_inputs(self) -> None:
+        if self._route is None:
+            return
+        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        if not sources:
+            return
+        ports = self._input_ports()
+        for port in ports if "*" in sources else [p for p in ports if p in sources]:
+            self._route(port, self._note_handler(port))
+
+    def _note_handler(self, port: str) -> Callable[[mido.Message, float], None]:
+        def handle(message: mido.Message, t: float) -> None:
+            if message.type == "note_on" and message.velocity > 0:
+                running = self.clock.transport is Transport.RUNNING
+                self.on_note(port, message.note, message.velocity, self.clock.beat_at(t) if running else None)
+        return handle
+
+    def _start_oscquery(self, host: str, port: int) -> None:
+        assert self.control is not None and self._commands is not None
+        commands, listen = self._commands, self.config.listen
+        assert listen is not None
+
+        def tree() -> dict[str, Any]:
+            cue_types = [(c.osc_address, "") for c in self.cues.values()]
+            specs = control_addresses(commands.specs(), sorted(self.responders), list(self.cues))
+            specs += output_addresses(sorted(self.voices), sorted(self.responders), cue_types)
+            return build_tree(listen.prefix, specs)
+
+        info = {"NAME": "drumbridge", "OSC_IP": host, "OSC_PORT": self.control.port, "OSC_TRANSPORT": "UDP",
+                "EXTENSIONS": {"ACCESS": True, "DESCRIPTION": True, "TYPE": True, "VALUE": False,
+                               "RANGE": False, "LISTEN": False}}
+        server = OscQueryServer(host, port, tree, info)
+        try:
+            server.start()
+        except OSError as error:
+            self.telemetry.event("error", "oscquery", f"cannot serve on {host}:{port}: {error}; OSCQuery is off")
+            return
+        self.oscquery = server
+        self.telemetry.event("info", "oscquery", f"namespace at http://{host}:{server.port}/")
 
     def on_transport(self, change: TransportChange) -> None:
         self.clock_messages.on_transport(change)
+        self.scheduler.cancel(CUE_TAG)
+        if change.kind == "stop":
+            self.scheduler.cancel(EVENT_TAG)  # hits and notes of a stopped song are stale
+        else:
+            self._schedule_bar_cues(change.beat)
+
+    def _target_error(self, target: OscTarget, message: str) -> None:
+        """First occurrence of each distinct error of a target (any thread): one log event, not one per message."""
+        self.telemetry.event("warning", f"osc {target.name}", message + "; the show goes on, messages are counted")
 
     def publish(self, now: float) -> None:
-        self.telemetry.replace("osc", {"targets": [
-            {"name": t.name, "host": t.host, "port": t.port, "sent": t.stats.sent,
-             "errors": t.stats.errors, "last_error": t.stats.last_error}
-            for t in self.targets
-        ]})
+        late = self.clock_messages.lateness
+        state: dict[str, Any] = {
+            "targets": [{"name": t.name, "host": t.host, "port": t.port, "state": t.state,
+                         "latency_ms": round(t.latency * 1000, 1), "sent": t.stats.sent, "errors": t.stats.errors,
+                         "dropped_unresolved": t.stats.dropped_unresolved, "last_error": t.stats.last_error}
+                        for t in self.targets],
+            "cues_fired": self.cues_fired,
+            "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
+        }
+        if self.control is not None:
+            s = self.control.stats
+            state["control"] = {"host": self.control.host, "port": self.control.port, "received": s.received,
+                                "commands": s.commands, "ignored": s.ignored, "malformed": s.malformed,
+                                "unknown": s.unknown, "bad_args": s.bad_args, "last_error": s.last_error}
+        if self.oscquery is not None:
+            state["oscquery"] = {"port": self.oscquery.port, "requests": self.oscquery.requests}
+        self.telemetry.replace("osc", state)
 
     def close(self) -> None:
+        if self.oscquery is not None:
+            self.oscquery.close()
+        if self.control is not None:
+            self.control.close()
         for target in self.targets:
             target.close()
