@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"  # safe inside an OSC address (no spaces, no pattern characters)
 ADDRESS_PATTERN = r"^/[^\s#*,?\[\]{}]*$"
@@ -46,7 +46,13 @@ class ArgMap(Section):
     default: int | float | str = Field(0, description="used when the event has no such value (cue fired by hand)")
 
 
-CueArg = bool | int | float | str | ArgMap
+def _arg_kind(value: Any) -> str:
+    return "mapped" if isinstance(value, dict | ArgMap) else "literal"
+
+
+# A literal (sent as given) or a table mapping a value of the triggering event; one clear error either way.
+CueArg = Annotated[Annotated[ArgMap, Tag("mapped")] | Annotated[bool | int | float | str, Tag("literal")],
+                   Discriminator(_arg_kind)]
 
 
 class BarTrigger(Section):
