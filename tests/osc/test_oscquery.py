@@ -1,0 +1,81 @@
+"""OSCQuery: the namespace as JSON over real HTTP, per the OSCQuery proposal's core."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.osc.helpers import make_show, run_capturing
+from tests.rig.oscdump import free_udp_port
+
+
+def free_tcp_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, object]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            body = response.read()
+            assert response.headers["Content-Type"] == "application/json"
+            return response.status, json.loads(body) if body else None
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+@pytest.fixture
+def served():
+    osc_port, http_port = free_udp_port(), free_tcp_port()
+    show, time = make_show(f"""
+[clock]
+source = "internal"
+[[osc.cues]]
+name = "flash"
+[osc.listen]
+port = {osc_port}
+oscquery_port = {http_port}
+""")
+    show.commands.register("responder.mute", lambda name, muted: None, "mute or unmute a responder")
+    show.commands.register("responder.temperature", lambda name, value: None, "sampling temperature")
+    show.osc.declare(responders=["drums"], voices=["kick"])
+    run_capturing(show.engine, time, 0.2, [])
+    yield show, osc_port, http_port
+    show.engine.shutdown()
+
+
+def test_host_info_names_the_control_port(served) -> None:
+    _show, osc_port, http_port = served
+    status, info = get(http_port, "/?HOST_INFO")
+    assert status == 200
+    assert info["OSC_PORT"] == osc_port and info["OSC_TRANSPORT"] == "UDP" and info["OSC_IP"] == "127.0.0.1"
+    assert info["EXTENSIONS"]["ACCESS"] is True
+
+
+def test_the_tree_lists_control_and_output_addresses(served) -> None:
+    _show, _osc_port, http_port = served
+    status, root = get(http_port, "/")
+    assert status == 200 and root["FULL_PATH"] == "/"
+    drumbridge = root["CONTENTS"]["drumbridge"]
+    assert drumbridge["FULL_PATH"] == "/drumbridge"
+    temperature = drumbridge["CONTENTS"]["responder"]["CONTENTS"]["drums"]["CONTENTS"]["temperature"]
+    assert temperature == {"FULL_PATH": "/drumbridge/responder/drums/temperature", "TYPE": "f", "ACCESS": 2,
+                           "DESCRIPTION": "sampling temperature"}
+    status, beat = get(http_port, "/drumbridge/clock/beat")
+    assert status == 200 and beat["TYPE"] == "ii" and beat["ACCESS"] == 1
+    assert get(http_port, "/drumbridge/drum/kick")[1]["TYPE"] == "f"
+    assert get(http_port, "/drumbridge/cue/flash")[1]["ACCESS"] == 3  # fired by control, sent to targets
+    assert get(http_port, "/drumbridge/panic")[1]["ACCESS"] == 2
+    assert get(http_port, "/drumbridge/clock/beat?TYPE") == (200, {"TYPE": "ii"})
+
+
+def test_unknown_paths_and_attributes(served) -> None:
+    _show, _osc_port, http_port = served
+    assert get(http_port, "/drumbridge/nothing")[0] == 404
+    assert get(http_port, "/drumbridge/clock/beat?COLOUR")[0] == 400
+    assert get(http_port, "/drumbridge/panic?TYPE")[0] == 204
