@@ -29,6 +29,6 @@ def test_ports_lists_virtual_ports(jack_server) -> None:  # noqa: ANN001
     assert result.returncode == 0, result.stderr
     listing = json.loads(result.stdout)
     assert listing["midi"]["api"] == "jack"
-    assert any(name.endswith(":drumbridge drums in") for name in listing["midi"]["inputs"])
-    assert any(name.endswith(":drumbridge drums out") for name in listing["midi"]["outputs"])
+    assert any(name.endswith(":drumbridge drums in") for name in listing["midi"]["destinations"])
+    assert any(name.endswith(":drumbridge drums out") for name in listing["midi"]["sources"])
     assert isinstance(listing["serial"], list)
