@@ -88,7 +88,8 @@ class Show:
             clock.send = out.send
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
-                             input_ports=lambda: [p.name for p in self.port_set.inputs if p.name != self.engine.clock_port])
+                             input_ports=lambda: [p.name for p in self.port_set.inputs
+                                                  if p.name != self.engine.clock_port])
         self.engine.add(self.osc)
         self.commands = Commands(self.engine)
         self.osc.register_commands(self.commands)
