@@ -45,6 +45,7 @@ from bridge.osc.oscquery import OscQueryServer, build_tree
 from bridge.osc.target import OscTarget, Resolver
 from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.telemetry import Telemetry
+from bridge.timebase import TimeSource
 
 EVENT_TAG = "osc"
 CUE_TAG = "osc-cue"
@@ -71,7 +72,8 @@ class OscOutput(Component):
 
     def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
                  to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
-                 route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None) -> None:
+                 route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None,
+                 time_source: TimeSource | None = None) -> None:
         self.config = config
         self.scheduler = scheduler
         self.clock = scheduler.clock
@@ -84,6 +86,7 @@ class OscOutput(Component):
         self.sections = {s.name: s for s in config.sections}
         self.cues = {c.name: c for c in config.cues}
         self._route = route
+        self._time = time_source
         self._input_ports = input_ports or (lambda: [])
         self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
         self.responders: set[str] = set()
@@ -142,7 +145,10 @@ class OscOutput(Component):
         if cue is None:
             self.telemetry.event("warning", "osc", f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
             return
-        self._fire(cue, {}, None)
+        context: dict[str, Any] = {}
+        if self._time is not None and self.clock.transport is Transport.RUNNING:
+            context = self._context(self.clock.beat_at(self._time()))  # where the song is: for mapped args
+        self._fire(cue, context, None)
 
     # -- delivery ----------------------------------------------------------------------------
     def emit(self, kind: str, address: str, args: tuple[Any, ...], beat: float | None,

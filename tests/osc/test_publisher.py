@@ -98,8 +98,11 @@ def test_fire_a_cue_by_command_and_unknown_cue_is_a_warning(video_and_notes) -> 
     show.engine.start(time())
     show.commands.submit("osc.cue", "kick")
     show.commands.submit("osc.cue", "nope")
-    run_capturing(show.engine, time, 0.5, [video, notes])
-    (kick,) = video.at("/drumbridge/cue/kick")
-    assert kick.args == (0.0, 0)  # mapped values fall back to their defaults
+    run_capturing(show.engine, time, 2.5, [video, notes])
+    show.commands.submit("osc.cue", "kick")
+    run_capturing(show.engine, time, 2.6, [video, notes])
+    first, second = video.at("/drumbridge/cue/kick")
+    assert first.args == (0.0, 1)  # no velocity when fired by hand: the mapping's default; bar 1
+    assert second.args == (0.0, 2) and second.time == pytest.approx(2.5)  # at once, with the bar it is in
     assert any("no cue named 'nope'" in e.message for e in show.telemetry.recent("warning"))
-    assert show.telemetry.get("osc")["cues_fired"] == 1
+    assert show.telemetry.get("osc")["cues_fired"] == 2
