@@ -30,6 +30,7 @@ class ClockOscPublisher:
         self.targets = [t for t in targets if t.wants("clock")]
         self.bpm_change = bpm_change
         self._last_bpm: dict[str, float] = {}
+        self._first_beat = math.nan
         self.lateness: list[float] = []  # seconds late per beat dispatch, for telemetry and bench (bounded)
 
     def on_transport(self, change: TransportChange) -> None:
@@ -39,6 +40,7 @@ class ClockOscPublisher:
         self.scheduler.cancel(TAG)
         if change.kind in ("start", "continue"):
             first = math.ceil(change.beat - 1e-9)
+            self._first_beat = float(first)
             for latency, group in latency_groups(self.targets):
                 self.scheduler.schedule(first, self._beat_action(group), latency=latency, tag=TAG)
 
@@ -55,7 +57,8 @@ class ClockOscPublisher:
                 if beat_in_bar == 1 or last is None or abs(bpm - last) >= self.bpm_change:
                     target.send("/clock/bpm", float(bpm), at=at)
                     self._last_bpm[target.name] = bpm
-            self.lateness.append(moment.lateness)
+            if moment.beat != self._first_beat:  # the first beat after a start cannot be sent early
+                self.lateness.append(moment.lateness)
             if len(self.lateness) > 4096:
                 del self.lateness[:2048]
             return beat + 1.0

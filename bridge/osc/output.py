@@ -168,7 +168,8 @@ class OscOutput(Component):
     def _latency_groups(self, kind: str, only: tuple[str, ...] | None) -> list[tuple[float, list[OscTarget]]]:
         key = (kind, only)
         if key not in self._groups:
-            chosen = [t for t in self.targets if t.wants(kind) and (only is None or t.name in only)]
+            # Naming targets (a cue's `targets`) overrides their `send` lists; otherwise `send` decides.
+            chosen = [t for t in self.targets if (t.wants(kind) if only is None else t.name in only)]
             self._groups[key] = latency_groups(chosen)
         return self._groups[key]
 

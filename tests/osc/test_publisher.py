@@ -106,3 +106,29 @@ def test_fire_a_cue_by_command_and_unknown_cue_is_a_warning(video_and_notes) -> 
     assert second.args == (0.0, 2) and second.time == pytest.approx(2.5)  # at once, with the bar it is in
     assert any("no cue named 'nope'" in e.message for e in show.telemetry.recent("warning"))
     assert show.telemetry.get("osc")["cues_fired"] == 2
+
+
+def test_naming_a_target_in_a_cue_overrides_its_send_list() -> None:
+    rx = UdpReceiver()
+    show, time = make_show(f"""
+[clock]
+source = "internal"
+[[osc.targets]]
+name = "clock_only"
+host = "127.0.0.1"
+port = {rx.port}
+send = ["clock"]
+[[osc.cues]]
+name = "named"
+targets = ["clock_only"]
+[[osc.cues]]
+name = "unnamed"
+""")
+    show.engine.start(time())
+    show.commands.submit("osc.cue", "named")
+    show.commands.submit("osc.cue", "unnamed")
+    show.osc.drum_hit("kick", 1.0, None)
+    run_capturing(show.engine, time, 0.2, [rx])
+    rx.close()
+    assert [m.address for m in rx.messages if not m.address.startswith("/drumbridge/clock")] == \
+        ["/drumbridge/cue/named"]
