@@ -84,7 +84,7 @@ def map_arg(arg: ArgMap, context: Mapping[str, Any]) -> bool | int | float | str
         value = arg.to[0] + fraction * (arg.to[1] - arg.to[0])
     if arg.type == "int":
         try:
-            value = int(round(float(value)))
+            value = round(float(value))
         except (TypeError, ValueError):
             value = 0
     elif arg.type == "float":

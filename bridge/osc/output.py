@@ -87,7 +87,7 @@ class OscOutput(Component):
         self.cues = {c.name: c for c in config.cues}
         self._route = route
         self._time = time_source
-        self._input_ports = input_ports or (lambda: [])
+        self._input_ports = input_ports or list
         self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
         self.responders: set[str] = set()
         self.voices: set[str] = set()

@@ -55,7 +55,7 @@ def ntp_time_tag(unix_seconds: float) -> int:
     """The 64-bit OSC time tag (NTP format: seconds since 1900 << 32 | fraction) for a Unix time."""
     seconds = unix_seconds + NTP_EPOCH_OFFSET
     whole = int(seconds)
-    fraction = int(round((seconds - whole) * 2**32))
+    fraction = round((seconds - whole) * 2**32)
     if fraction >= 2**32:
         whole, fraction = whole + 1, 0
     return (whole << 32) | fraction

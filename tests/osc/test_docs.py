@@ -11,7 +11,7 @@ DOC = Path(__file__).resolve().parent.parent.parent / "docs" / "osc.md"
 
 
 def test_osc_doc_examples_form_a_valid_set() -> None:
-    blocks = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
     assert len(blocks) >= 3
     osc = parse_set("\n".join(blocks), "docs/osc.md").osc
     assert {c.name for c in osc.cues} >= {"phrase", "chorus_in", "pickup", "kick_flash", "keys_high", "answering"}
