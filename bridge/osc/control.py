@@ -16,6 +16,7 @@ press (non-zero) fires it, its release (0) is ignored.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import threading
@@ -151,7 +152,11 @@ class OscControl:
         self._socket = sock
         self._thread = threading.Thread(target=self._loop, name="osc-control", daemon=True)
         self._thread.start()
-        self.telemetry.event("info", "osc control", f"listening on {self.host}:{self.port}")
+        if ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+            self.telemetry.event("info", "osc control", f"listening on {self.host}:{self.port} (this machine only)")
+        else:
+            self.telemetry.event("warning", "osc control", f"listening on {self.host}:{self.port}: open to the "
+                                 "network, as the set file asks; anyone who can reach it can mute and panic")
         return True
 
     def _loop(self) -> None:

@@ -278,6 +278,10 @@ class OscOutput(Component):
         else:
             self._schedule_bar_cues(change.beat)
 
+    def panic(self) -> None:
+        """Drop pending hits, notes and states: what they mirror has just been silenced (bar cues stay)."""
+        self.scheduler.cancel(EVENT_TAG)
+
     def _target_error(self, target: OscTarget, message: str) -> None:
         """First occurrence of each distinct error of a target (any thread): one log event, not one per message."""
         self.telemetry.event("warning", f"osc {target.name}", message + "; the show goes on, messages are counted")

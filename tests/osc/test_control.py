@@ -154,3 +154,14 @@ def test_a_taken_port_is_an_error_event_not_a_crash() -> None:
         show.engine.shutdown()
     finally:
         holder.close()
+
+
+def test_opening_control_to_the_network_is_said_out_loud() -> None:
+    port = free_udp_port()
+    show, time = make_show(f"[clock]\nsource = \"internal\"\n[osc.listen]\nhost = \"0.0.0.0\"\nport = {port}\n")
+    run_capturing(show.engine, time, 0.1, [])
+    try:
+        assert show.osc.control._socket.getsockname()[0] == "0.0.0.0"
+        assert any("open to the network" in e.message for e in show.telemetry.recent("warning"))
+    finally:
+        show.engine.shutdown()

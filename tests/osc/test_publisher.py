@@ -132,3 +132,26 @@ name = "unnamed"
     rx.close()
     assert [m.address for m in rx.messages if not m.address.startswith("/drumbridge/clock")] == \
         ["/drumbridge/cue/named"]
+
+
+def test_panic_drops_pending_hits_but_keeps_bar_cues() -> None:
+    rx = UdpReceiver()
+    show, time = make_show(f"""
+[clock]
+source = "internal"
+[[osc.targets]]
+name = "v"
+host = "127.0.0.1"
+port = {rx.port}
+[[osc.cues]]
+name = "bar"
+at = {{ every_bars = 1 }}
+""")
+    show.engine.start(time())
+    show.osc.drum_hit("kick", 1.0, 6.0)
+    run_capturing(show.engine, time, 1.0, [rx])
+    show.commands.submit("panic")
+    run_capturing(show.engine, time, 4.5, [rx])
+    rx.close()
+    assert rx.at("/drumbridge/drum/kick") == []
+    assert len(rx.at("/drumbridge/cue/bar")) == 3  # bars 1, 2 and 3 (at 0, 2 and 4 s)
