@@ -89,8 +89,9 @@ class OscOutput(Component):
         self._time = time_source
         self._input_ports = input_ports or list
         self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
-        self.responders: set[str] = set()
-        self.voices: set[str] = set()
+        # Replaced, never mutated: the OSCQuery thread reads them while the engine thread adds names.
+        self.responders: frozenset[str] = frozenset()
+        self.voices: frozenset[str] = frozenset()
         self.cues_fired = 0
         self.control: OscControl | None = None
         self.oscquery: OscQueryServer | None = None
@@ -106,20 +107,20 @@ class OscOutput(Component):
 
     def declare(self, responders: Iterable[str] = (), voices: Iterable[str] = ()) -> None:
         """Names to list in the OSCQuery namespace before they first send anything."""
-        self.responders.update(responders)
-        self.voices.update(voices)
+        self.responders = self.responders | {address_part(r) for r in responders}
+        self.voices = self.voices | {address_part(v) for v in voices}
 
     # -- the API other parts call --------------------------------------------------------------
     def drum_hit(self, voice: str, velocity: float, beat: float | None) -> None:
         """/drum/<voice> f velocity (0..1) at `beat`."""
         voice = address_part(voice)
-        self.voices.add(voice)
+        if voice not in self.voices:
+            self.voices = self.voices | {voice}
         self.emit("drum", f"/drum/{voice}", (min(1.0, max(0.0, float(velocity))),), beat)
 
     def responder_state(self, name: str, state: str, beat: float | None = None) -> None:
         """/responder/<name>/state s at `beat` (None: now), then the state cues it fires."""
-        part = address_part(name)
-        self.responders.add(part)
+        part = self._responder_part(name)
         self.emit("responder", f"/responder/{part}/state", (str(state),), beat)
         for cue in self.cues.values():
             if state_matches(cue, name, state):
@@ -127,11 +128,16 @@ class OscOutput(Component):
 
     def responder_note(self, name: str, note: int, velocity: int, beat: float | None) -> None:
         """/responder/<name>/note i f (targets with "notes"), then the note cues with this responder as source."""
-        part = address_part(name)
-        self.responders.add(part)
+        part = self._responder_part(name)
         if velocity > 0:
             self.emit("notes", f"/responder/{part}/note", (int(note), round(velocity / 127.0, 4)), beat)
         self.on_note(name, note, velocity, beat)
+
+    def _responder_part(self, name: str) -> str:
+        part = address_part(name)
+        if part not in self.responders:
+            self.responders = self.responders | {part}
+        return part
 
     def on_note(self, source: str, note: int, velocity: int, beat: float | None) -> None:
         """A note from `source` (port or responder): fire every note cue it matches, at `beat`."""
