@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
@@ -136,11 +137,24 @@ class SongSection(Section):
 class OscListenConfig(Section):
     """OSC control in: mute, panic, temperature, cues, transport. Localhost unless the set file opens it."""
 
-    host: str = Field("127.0.0.1", min_length=1, description="0.0.0.0 opens control to the LAN")
+    host: str = Field("127.0.0.1", min_length=1, description="an IP address of this machine; 0.0.0.0 opens "
+                                                          "control to the LAN")
     port: int = Field(9001, ge=1, le=65535)
     prefix: str = Field("/drumbridge", pattern=ADDRESS_PATTERN)
     oscquery_port: int | None = Field(None, ge=1, le=65535,
                                       description="serve the OSCQuery JSON description over HTTP here")
+
+    @field_validator("host")
+    @classmethod
+    def _address(cls, host: str) -> str:
+        # An address, not a name: binding must not wait on DNS when the show starts.
+        if host == "localhost":
+            return "127.0.0.1"
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError(f"must be an IP address such as 127.0.0.1 or 0.0.0.0, got {host!r}") from None
+        return host
 
 
 class OscConfig(Section):

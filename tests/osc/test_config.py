@@ -60,6 +60,10 @@ def test_no_listen_table_means_no_control_port() -> None:
     assert OscConfig().listen is None
 
 
+def test_listen_on_localhost_is_the_loopback_address() -> None:
+    assert parse_set('[osc.listen]\nhost = "localhost"').osc.listen.host == "127.0.0.1"
+
+
 @pytest.mark.parametrize(("snippet", "expected"), [
     ('[[osc.cues]]\nname = "x"\nat = { bar = 1 }\nnote = { source = "*" }', "give one trigger, not at and note"),
     ('[[osc.cues]]\nname = "x"\nat = { section = "bridge" }', "unknown section 'bridge'"),
@@ -73,6 +77,7 @@ def test_no_listen_table_means_no_control_port() -> None:
      "target names must be unique; repeated: a"),
     ('[osc.listen]\nport = 0', "osc.listen.port"),
     ('[osc.listen]\nhots = "0.0.0.0"', "osc.listen.hots: unknown key"),
+    ('[osc.listen]\nhost = "stage.local"', "osc.listen.host: value error, must be an IP address"),
 ])
 def test_mistakes_name_the_key(snippet: str, expected: str) -> None:
     with pytest.raises(SetFileError) as error:
