@@ -14,7 +14,7 @@ from bridge.models.configs import GeneratorConfig
 from bridge.models.encodings import Event
 from bridge.models.errors import ModelError
 from bridge.models.melodies import squash, transpose
-from bridge.models.session import Generation, Session, log_softmax
+from bridge.models.session import Generation, Session
 
 
 _blas_limited = False
