@@ -186,6 +186,6 @@ def test_lookback_inputs_flag_repeats_and_show_the_event_a_bar_ahead() -> None:
     inputs = dict(zip(idx.tolist(), vals.tolist()))
     flags = 3 * k + 5
     assert inputs[flags] == 1.0 and inputs[flags + 1] == 1.0
-    assert inputs[k + (events[17] - 48 + 2)] == 1.0  # first lookback: the event after the one 16 back
+    assert inputs[k + encoder.one_hot.encode(events[17])] == 1.0  # first lookback: the event after the one 16 back
     assert encoder.label(events, 32) == k + 1  # the longest repeat wins
     assert encoder.label([NO_EVENT] * 5, 4) == k + 1  # Magenta: early no-events take the last repeat class
