@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from models_refdata import as_events, load_model, reference
+from tests.models.models_refdata import as_events, load_model, reference
 
 from bridge.models import DEFAULT_DRUM_TYPE_PITCHES, ModelError
 from bridge.models.encodings import NO_EVENT, NOTE_OFF, DrumOneHot, LookbackEncoder
