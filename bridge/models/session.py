@@ -22,11 +22,11 @@ from bridge.models.melodies import fold_pitch
 
 @dataclass
 class Generation:
-    """Result of a one-shot generation: the new events, whether all were made before the deadline."""
+    """Result of a generation: the new events, whether all were made before the deadline, the time it
+    took and the sampled class index of each step."""
 
     events: list[Event]
     complete: bool
-    log_likelihood: float = 0.0
     elapsed_s: float = 0.0
     step_classes: list[int] = field(default_factory=list)
 
