@@ -74,7 +74,7 @@ MASTER = textwrap.dedent("""
     start = time.monotonic() + 0.2
     while time.monotonic() < start - 0.05:
         time.sleep(0.01)
-    ideal = []
+    ideal, late = [], []
     for k in range(int(seconds / period)):
         due = start + k * period
         when = due + rng.uniform(-0.001, 0.001)
@@ -85,11 +85,14 @@ MASTER = textwrap.dedent("""
         while time.monotonic() < when:
             pass
         out.send([0xF8])
+        late.append(time.monotonic() - when)
         ideal.append(due)
     out.send([0xFC])
     time.sleep(0.05)
     out.close()
-    print(json.dumps({"start": start, "period": period, "ticks": len(ideal)}), flush=True)
+    late_p99 = float(np.percentile(late, 99))
+    print(json.dumps({"start": start, "period": period, "ticks": len(ideal), "late_p99": late_p99,
+                      "late_max": max(late)}), flush=True)
 """)
 
 
@@ -165,6 +168,9 @@ def beat_timing(seconds: float, latency_ms: float = 0.0) -> dict:
         "beat_vs_clock_ms_mean_signed": round(float(np.mean(vs_clock)) * 1000, 3) if vs_clock else None,
         "beat_vs_tick_arrival_ms_p99": round(p(np.abs(vs_arrival), 99) * 1000, 3),
         "engine_dispatch_late_ms_p99": round(p(dispatch_late, 99) * 1000, 3),
+        "master_tick_send_late_ms_p99": round(info["late_p99"] * 1000, 3),
+        "master_tick_send_late_ms_max": round(info["late_max"] * 1000, 3),
+        "beats_within_2ms_percent": round(100 * float(np.mean(abs_clock <= 0.002)), 1) if len(abs_clock) else None,
         "load_average_1min": round(os.getloadavg()[0], 2),
         "target_latency_ms": latency_ms, "target_ms_p99": 2.0,
     }
