@@ -116,6 +116,7 @@ class CueConfig(Section):
 
     @property
     def osc_address(self) -> str:
+        """The address sent, after the target's prefix."""
         return self.address or f"/cue/{self.name}"
 
 

@@ -216,6 +216,7 @@ class OscControl:
             self.telemetry.event("warning", "osc control", message)
 
     def close(self) -> None:
+        """Stop listening and wait (briefly) for the thread."""
         self._stop.set()
         if self._socket is not None:
             self._socket.close()

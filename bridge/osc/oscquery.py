@@ -102,6 +102,7 @@ class OscQueryServer:
         return 200, {query: node[query]}
 
     def close(self) -> None:
+        """Stop serving and release the port."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

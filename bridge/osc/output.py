@@ -225,6 +225,7 @@ class OscOutput(Component):
 
     # -- component hooks -----------------------------------------------------------------------
     def start(self, now: float) -> None:
+        """Check bar cues, listen to the inputs note cues name, open control in and OSCQuery."""
         for cue in self.cues.values():
             if cue.at is not None and cue.at.beat >= self.clock.beats_per_bar + 1:
                 self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
@@ -277,6 +278,7 @@ class OscOutput(Component):
         self.telemetry.event("info", "oscquery", f"namespace at http://{host}:{server.port}/")
 
     def on_transport(self, change: TransportChange) -> None:
+        """Clock messages, and bar cues rescheduled from the new position (or dropped on stop)."""
         self.clock_messages.on_transport(change)
         self.scheduler.cancel(CUE_TAG)
         if change.kind == "stop":
@@ -293,6 +295,7 @@ class OscOutput(Component):
         self.telemetry.event("warning", f"osc {target.name}", message + "; the show goes on, messages are counted")
 
     def publish(self, now: float) -> None:
+        """Per-target counters, cues fired, control and OSCQuery state under telemetry topic "osc"."""
         late = self.clock_messages.lateness
         state: dict[str, Any] = {
             "targets": [{"name": t.name, "host": t.host, "port": t.port, "state": t.state,
@@ -312,6 +315,7 @@ class OscOutput(Component):
         self.telemetry.replace("osc", state)
 
     def close(self) -> None:
+        """Stop OSCQuery and control in, close every target."""
         if self.oscquery is not None:
             self.oscquery.close()
         if self.control is not None:

@@ -116,6 +116,7 @@ class OscTarget:
 
     @property
     def resolved(self) -> bool:
+        """Whether the host has an address yet."""
         return self._address is not None
 
     # -- sending -----------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class OscTarget:
             self._on_error(self, message)
 
     def close(self) -> None:
+        """Stop resolving and close the socket."""
         self._closed.set()
         self.state = "closed"
         if self._socket is not None:
