@@ -144,6 +144,8 @@ class OscListenConfig(Section):
     prefix: str = Field("/drumbridge", pattern=ADDRESS_PATTERN)
     oscquery_port: int | None = Field(None, ge=1, le=65535,
                                       description="serve the OSCQuery JSON description over HTTP here")
+    advertise: bool = Field(True, description="announce the OSCQuery server with Bonjour/Zeroconf on the "
+                                              "listen host's interface (needs the zeroconf package)")
 
     @field_validator("host")
     @classmethod

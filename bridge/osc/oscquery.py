@@ -2,8 +2,8 @@
 
 Implements the core of the OSCQuery proposal: GET /path returns the node (FULL_PATH, CONTENTS,
 TYPE, ACCESS, DESCRIPTION), GET /path?ATTRIBUTE returns that attribute alone, GET /?HOST_INFO
-names the OSC port and transport. No Zeroconf advertising and no WebSocket LISTEN extension:
-receivers are pointed at http://host:port by hand (docs/osc.md).
+names the OSC port and transport. No WebSocket LISTEN extension; Bonjour announcement is in
+bridge/osc/advertise.py.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ import mido
 from bridge.clock.ephemera import Transport, TransportChange
 from bridge.commands import Commands
 from bridge.component import Component
+from bridge.osc.advertise import Advertiser
 from bridge.osc.clock_messages import ClockOscPublisher, latency_groups
 from bridge.osc.config import CueConfig, OscConfig
 from bridge.osc.control import OscControl
@@ -73,7 +74,7 @@ class OscOutput(Component):
     def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
                  to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
                  route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None,
-                 time_source: TimeSource | None = None) -> None:
+                 time_source: TimeSource | None = None, service_name: str = "drumbridge") -> None:
         self.config = config
         self.scheduler = scheduler
         self.clock = scheduler.clock
@@ -95,6 +96,8 @@ class OscOutput(Component):
         self.cues_fired = 0
         self.control: OscControl | None = None
         self.oscquery: OscQueryServer | None = None
+        self.advertiser: Advertiser | None = None
+        self.service_name = service_name
         self._commands: Commands | None = None
         for target in self.targets:
             target.start_resolving()  # off the engine thread for host names; starts before the show does
@@ -276,6 +279,10 @@ class OscOutput(Component):
             return
         self.oscquery = server
         self.telemetry.event("info", "oscquery", f"namespace at http://{host}:{server.port}/")
+        if listen.advertise:
+            self.advertiser = Advertiser(self.service_name, host, server.port, self.control.port,
+                                         lambda level, message: self.telemetry.event(level, "oscquery", message))
+            self.advertiser.start()
 
     def on_transport(self, change: TransportChange) -> None:
         """Clock messages, and bar cues rescheduled from the new position (or dropped on stop)."""
@@ -311,11 +318,14 @@ class OscOutput(Component):
                                 "commands": s.commands, "ignored": s.ignored, "malformed": s.malformed,
                                 "unknown": s.unknown, "bad_args": s.bad_args, "last_error": s.last_error}
         if self.oscquery is not None:
-            state["oscquery"] = {"port": self.oscquery.port, "requests": self.oscquery.requests}
+            state["oscquery"] = {"port": self.oscquery.port, "requests": self.oscquery.requests,
+                                 "announced": self.advertiser is not None and self.advertiser.registered.is_set()}
         self.telemetry.replace("osc", state)
 
     def close(self) -> None:
         """Stop OSCQuery and control in, close every target."""
+        if self.advertiser is not None:
+            self.advertiser.close()
         if self.oscquery is not None:
             self.oscquery.close()
         if self.control is not None:

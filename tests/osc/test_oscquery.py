@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time as wall
 import urllib.error
 import urllib.request
 
@@ -29,8 +30,7 @@ def get(port: int, path: str) -> tuple[int, object]:
         return error.code, None
 
 
-@pytest.fixture
-def served():
+def serve(advertise: bool):
     osc_port, http_port = free_udp_port(), free_tcp_port()
     show, time = make_show(f"""
 [clock]
@@ -40,6 +40,7 @@ name = "flash"
 [osc.listen]
 port = {osc_port}
 oscquery_port = {http_port}
+advertise = {str(advertise).lower()}
 """)
     show.commands.register("responder.mute", lambda name, muted: None, "mute or unmute a responder")
     show.commands.register("responder.temperature", lambda name, value: None, "sampling temperature")
@@ -47,6 +48,16 @@ oscquery_port = {http_port}
     run_capturing(show.engine, time, 0.2, [])
     yield show, osc_port, http_port
     show.engine.shutdown()
+
+
+@pytest.fixture
+def served():
+    yield from serve(advertise=False)
+
+
+@pytest.fixture
+def announced():
+    yield from serve(advertise=True)
 
 
 def test_host_info_names_the_control_port(served) -> None:
@@ -79,3 +90,32 @@ def test_unknown_paths_and_attributes(served) -> None:
     assert get(http_port, "/drumbridge/nothing")[0] == 404
     assert get(http_port, "/drumbridge/clock/beat?COLOUR")[0] == 400
     assert get(http_port, "/drumbridge/panic?TYPE")[0] == 204
+
+
+def test_announced_with_bonjour_on_the_listen_interface(announced) -> None:
+    zeroconf = pytest.importorskip("zeroconf", reason="the zeroconf package is the optional 'oscquery' extra")
+    show, osc_port, http_port = announced
+    assert show.osc.advertiser is not None
+    assert show.osc.advertiser.registered.wait(15), "not registered within 15 s"
+    browser_zc = zeroconf.Zeroconf(interfaces=["127.0.0.1"], ip_version=zeroconf.IPVersion.V4Only)
+
+    def port_of(kind: str) -> int | None:
+        names: list[str] = []
+        browser = zeroconf.ServiceBrowser(browser_zc, kind, handlers=[lambda **event: names.append(event["name"])])
+        try:
+            deadline = wall.monotonic() + 10
+            while wall.monotonic() < deadline:  # mDNS answers take their time: an external protocol
+                for name in list(names):
+                    info = browser_zc.get_service_info(kind, name, timeout=1000)
+                    if info is not None and info.port in (http_port, osc_port):
+                        return info.port
+                wall.sleep(0.05)
+            return None
+        finally:
+            browser.cancel()
+
+    try:
+        assert port_of("_oscjson._tcp.local.") == http_port
+        assert port_of("_osc._udp.local.") == osc_port
+    finally:
+        browser_zc.close()
