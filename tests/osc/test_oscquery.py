@@ -119,3 +119,18 @@ def test_announced_with_bonjour_on_the_listen_interface(announced) -> None:
         assert port_of("_osc._udp.local.") == osc_port
     finally:
         browser_zc.close()
+
+
+def test_the_control_namespace_follows_the_registered_commands() -> None:
+    from bridge.commands import CommandSpec
+    from bridge.osc.namespace import control_addresses
+
+    specs = [CommandSpec("panic", "all off", ()), CommandSpec("transport", "t", ("action",)),
+             CommandSpec("osc.cue", "cue", ("name",)), CommandSpec("responder.mute", "mute", ("name", "muted")),
+             CommandSpec("responder.loop", "loop the answer", ("name", "on")),
+             CommandSpec("drum.test", "strike a motor", ("motor", "velocity"))]
+    paths = {a.path: a for a in control_addresses(specs, responders=["keys"], cues=["flash"])}
+    assert set(paths) == {"/panic", "/transport/start", "/transport/stop", "/transport/continue", "/cue/flash",
+                          "/responder/keys/mute", "/responder/keys/unmute", "/responder/keys/loop", "/drum/test"}
+    assert paths["/responder/keys/mute"].types == "T"
+    assert "motor, velocity" in paths["/drum/test"].description
