@@ -109,6 +109,7 @@ class ControlStats:
     """What the control port received, for the dashboard."""
 
     received: int = 0
+    handled: int = 0  # datagrams fully dealt with (commands submitted or problems counted)
     commands: int = 0
     ignored: int = 0
     malformed: int = 0
@@ -179,9 +180,10 @@ class OscControl:
             messages = [timed.message for timed in OscPacket(data).messages]
         except Exception as error:  # noqa: BLE001 - any malformed packet: count it, keep listening
             self._problem("malformed", f"malformed OSC packet from {sender}: {error} ({data[:32]!r})")
-            return
+            messages = []
         for message in messages:
             self.handle_message(message.address, list(message.params))
+        self.stats.handled += 1
 
     def handle_message(self, address: str, args: list[Any]) -> None:
         """Route one message to its command."""

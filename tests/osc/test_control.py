@@ -59,7 +59,7 @@ def settle(show, time, video, received: int, until: float) -> None:
     """Wait for the control thread to take `received` datagrams off the socket, then step the engine."""
     deadline = wall.monotonic() + 5.0
     control = show.osc.control
-    while control.stats.received < received and wall.monotonic() < deadline:
+    while control.stats.handled < received and wall.monotonic() < deadline:
         wall.sleep(0.005)
     run_capturing(show.engine, time, until, [video])
 
