@@ -46,5 +46,5 @@ args = [{{ map = "velocity", to = [0.0, 1.0] }}, {{ map = "note" }}]
         player.close()
         runner.stop()
     assert [m.args for m in oscdump.messages("/drumbridge/cue/kick")] == [(1.0, 36)]
-    assert cues[0].received - sent < 0.1
+    assert cues[0].received - sent < 0.5  # at once, not on some later beat (loose for a busy machine)
     assert oscdump.messages("/drumbridge/clock/beat") == []

@@ -79,9 +79,9 @@ args = [{{ map = "bar" }}]
     assert [m.args for m in oscdump.messages("/drumbridge/drum/kick")] == [(0.8,)]
     assert [m.args for m in second_dump.messages("/show/drum/kick")] == [(0.8,)]
     assert [m.args for m in oscdump.messages("/drumbridge/cue/bar")][:2] == [(1,), (2,)]
-    # beats are a quarter note apart at 240 BPM (0.25 s), as received
-    gaps = [b.received - a.received for a, b in zip(first[1:8], first[2:9])]
-    assert all(0.15 < gap < 0.35 for gap in gaps), gaps
+    # beats are a quarter note apart at 240 BPM: 7 beats take 1.75 s, as received (loosely: a busy CI box)
+    span = first[8].received - first[1].received
+    assert 1.55 < span < 1.95, span
     by_name = {t["name"]: t for t in telemetry["targets"]}
     assert by_name["vdmx"]["errors"] == 0 and by_name["second"]["errors"] == 0
     assert by_name["down"]["errors"] > 0 and "refused" in by_name["down"]["last_error"].lower()
