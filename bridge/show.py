@@ -89,7 +89,8 @@ class Show:
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
                              input_ports=lambda: [p.name for p in self.port_set.inputs
-                                                  if p.name != self.engine.clock_port], time_source=time_source)
+                                                  if p.name != self.engine.clock_port], time_source=time_source,
+                             responders=lambda: getattr(self, "responders", None) or ())
         self.engine.add(self.osc)
         self.commands = Commands(self.engine)
         self.osc.register_commands(self.commands)

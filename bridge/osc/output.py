@@ -9,7 +9,9 @@ API for the other engine parts (call on the engine thread; `show.osc` is the Osc
         /responder/<name>/state s, and every state cue that matches. None = now.
     osc.responder_note(name: str, note: int, velocity: int, beat: float | None)
         /responder/<name>/note i note, f velocity/127, to targets with "notes" in `send`; also runs
-        note cues whose source is the responder's name. velocity is MIDI 1..127.
+        note cues whose source is the responder's name. velocity is MIDI 1..127. OscOutput calls it
+        itself for every responder in `show.responders` that offers add_note_listener(fn(note,
+        velocity, beat)), when a target or a cue needs answer notes: responders need not.
     osc.on_note(source: str, note: int, velocity: int, beat: float | None)
         The note-event hook of the cue engine (source = a port or responder name). MIDI inputs that
         cues name (or every input, for source "*") are routed here by OscOutput itself; responders
@@ -74,7 +76,8 @@ class OscOutput(Component):
     def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
                  to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
                  route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None,
-                 time_source: TimeSource | None = None, service_name: str = "drumbridge") -> None:
+                 time_source: TimeSource | None = None, service_name: str = "drumbridge",
+                 responders: Callable[[], Iterable[Any]] | None = None) -> None:
         self.config = config
         self.scheduler = scheduler
         self.clock = scheduler.clock
@@ -89,6 +92,7 @@ class OscOutput(Component):
         self._route = route
         self._time = time_source
         self._input_ports = input_ports or list
+        self._responders = responders or tuple
         self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
         # Replaced, never mutated: the OSCQuery thread reads them while the engine thread adds names.
         self.responders: frozenset[str] = frozenset()
@@ -234,6 +238,7 @@ class OscOutput(Component):
                 self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
                                      f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
         self._route_note_inputs()
+        self._listen_to_answers()
         listen = self.config.listen
         if listen is not None and self._commands is not None:
             self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix)
@@ -249,6 +254,16 @@ class OscOutput(Component):
         ports = self._input_ports()
         for port in ports if "*" in sources else [p for p in ports if p in sources]:
             self._route(port, self._note_handler(port))
+
+    def _listen_to_answers(self) -> None:
+        """Hear each responder's answer notes (its add_note_listener hook) when a target or a cue wants them."""
+        wants_notes = any(t.wants("notes") for t in self.targets)
+        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        responders = self._responders()
+        for responder in responders.values() if isinstance(responders, dict) else responders:
+            name, add = getattr(responder, "name", None), getattr(responder, "add_note_listener", None)
+            if isinstance(name, str) and callable(add) and (wants_notes or "*" in sources or name in sources):
+                add(lambda note, velocity, beat, name=name: self.responder_note(name, note, velocity, beat))
 
     def _note_handler(self, port: str) -> Callable[[mido.Message, float], None]:
         def handle(message: mido.Message, t: float) -> None:
