@@ -30,6 +30,7 @@ import math
 import re
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -98,6 +99,7 @@ class OscOutput(Component):
         self.responders: frozenset[str] = frozenset()
         self.voices: frozenset[str] = frozenset()
         self.cues_fired = 0
+        self.recent_cues: deque[dict[str, Any]] = deque(maxlen=8)  # for the dashboard
         self.control: OscControl | None = None
         self.oscquery: OscQueryServer | None = None
         self.advertiser: Advertiser | None = None
@@ -202,8 +204,16 @@ class OscOutput(Component):
         return context
 
     def _fire(self, cue: CueConfig, context: dict[str, Any], beat: float | None) -> None:
+        full = {**self._context(beat), **context}
+        self._count_cue(cue, full)
+        self.emit("cue", cue.osc_address, cue_args(cue.args, full), beat, cue.targets)
+
+    def _count_cue(self, cue: CueConfig, context: dict[str, Any]) -> None:
         self.cues_fired += 1
-        self.emit("cue", cue.osc_address, cue_args(cue.args, {**self._context(beat), **context}), beat, cue.targets)
+        entry: dict[str, Any] = {"name": cue.name}
+        if "bar" in context:
+            entry.update(bar=context["bar"], beat=context["beat_in_bar"])
+        self.recent_cues.append(entry)
 
     # -- bar/beat cues -------------------------------------------------------------------------
     def _schedule_bar_cues(self, from_beat: float) -> None:
@@ -222,10 +232,12 @@ class OscOutput(Component):
         trigger = cue.at
 
         def action(moment: Moment) -> float | None:
-            args = cue_args(cue.args, self._context(moment.beat))
+            context = self._context(moment.beat)
+            args = cue_args(cue.args, context)
             for target in group:
                 target.send(cue.osc_address, *args, at=moment.desired_time + target.latency)
-            self.cues_fired += 1
+            if group is self._latency_groups("cue", cue.targets)[0][1]:
+                self._count_cue(cue, context)  # once per cue, not once per latency group
             return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, moment.beat + 0.01)
 
         return action
@@ -325,6 +337,7 @@ class OscOutput(Component):
                          "dropped_unresolved": t.stats.dropped_unresolved, "last_error": t.stats.last_error}
                         for t in self.targets],
             "cues_fired": self.cues_fired,
+            "cues": list(self.recent_cues),
             "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
         }
         if self.control is not None:

@@ -61,6 +61,8 @@ args = [1.0]
     assert cue_plain.time == pytest.approx(bar4, abs=1e-6)
     assert cue_early.time == pytest.approx(bar4 - 0.080, abs=1e-6)
     assert cue_early.args == (1.0,)
+    osc = show.telemetry.get("osc")
+    assert osc["cues_fired"] == 1 and osc["cues"] == [{"name": "bar4", "bar": 4, "beat": 1}]  # for the dashboard
 
 
 def test_every_n_bars_inside_a_section_with_mapped_bar_argument(receivers) -> None:
