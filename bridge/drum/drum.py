@@ -24,6 +24,7 @@ from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
 
 HELLO_RETRY = 1.0  # seconds: resend HELLO until the board answers (an Uno's bootloader eats ~1.5 s)
+BOOT_GRACE = 2.5  # seconds: a boot notice this soon after the port opened is the reset-on-open, not a crash
 LATE_LIMIT = 0.050  # seconds: a scheduled strike dispatched later than this is dropped, not played off-beat
 GM_DRUM_CHANNEL = 9
 
@@ -46,6 +47,7 @@ class MotorState:
     motor: int
     voice: str
     calibration: p.Calibration | None = None  # as last known (set file or read from the board)
+    host_owned: bool = False  # set by the set file or drum.calibrate: pushed on every (re)connect
     last_hit_beat: float | None = None
     last_hit_time: float | None = None
     strikes: int = 0
@@ -84,6 +86,7 @@ class Drum(Component):
         for m in config.motors:
             if m.timings_given():
                 self.motors[m.motor].calibration = m.calibration()
+                self.motors[m.motor].host_owned = True
         self.parser = p.ReplyParser()
         self.hit_listeners: list[Callable[[DrumHit], None]] = []
         self.on_start: list[Callable[[], None]] = []  # wiring that must wait until every component exists
@@ -102,6 +105,8 @@ class Drum(Component):
         self._next_hello = math.inf
         self._next_status = math.inf
         self._heard_this_connection = False
+        self._connected_at = -math.inf
+        self.boot_grace = BOOT_GRACE
         self._pending_tests: deque[int] = deque()
         self._pending_cal: dict[int, p.Calibration] = {}
         self.last_error = ""
@@ -213,6 +218,7 @@ class Drum(Component):
         cal = p.Calibration(**{**(state.calibration or p.Calibration()).__dict__, **changes})
         cal.validate()
         state.calibration = cal
+        state.host_owned = True
         self._send(p.cal_set(int(motor), cal))
         if save:
             self._send(p.save())
@@ -288,6 +294,7 @@ class Drum(Component):
             self.telemetry.event("info", "drum", f"board port {event.device} open; saying hello")
             self.hello = None
             self._heard_this_connection = False
+            self._connected_at = now
             self.parser = p.ReplyParser()
             self.transport.send(p.hello())
             self._next_hello = now + HELLO_RETRY
@@ -308,7 +315,7 @@ class Drum(Component):
 
     def _on_reply(self, reply: p.Reply, now: float) -> None:
         if isinstance(reply, p.Boot):
-            self._on_boot(reply)
+            self._on_boot(reply, now)
         elif isinstance(reply, p.Hello):
             first = self.hello is None
             self.hello = reply
@@ -319,19 +326,19 @@ class Drum(Component):
                                      f"{reply.motors} motors) on {self.transport.device}")
                 self._push_config()
         elif isinstance(reply, p.CalReply):
-            if 0 <= reply.motor < len(self.motors) and self.motors[reply.motor].calibration is None:
+            if 0 <= reply.motor < len(self.motors) and not self.motors[reply.motor].host_owned:
                 self.motors[reply.motor].calibration = reply.calibration
         elif isinstance(reply, p.Status):
             self.board_status = reply
         elif isinstance(reply, p.Ack):
             self._on_ack(reply)
 
-    def _on_boot(self, boot: p.Boot) -> None:
+    def _on_boot(self, boot: p.Boot, now: float) -> None:
         self.boot = boot
         self._check_protocol(boot.protocol, boot.version)
         self.hello = p.Hello(boot.protocol, boot.version, boot.motors, boot.driver)
         causes = "+".join(boot.reset_causes)
-        if self._heard_this_connection:
+        if self._heard_this_connection and now - self._connected_at > self.boot_grace:
             self.reboots += 1
             self.telemetry.event("warning", "drum", f"board rebooted ({causes}; EEPROM {boot.eeprom}); "
                                  "pushing calibration again")
@@ -366,14 +373,11 @@ class Drum(Component):
         """Send the set file's map and timings; read the calibration of motors the set file leaves alone."""
         if self.config.map_given():
             self.transport.send(p.map_set(self.note_map))
-        configured = {m.motor for m in self.config.motors if m.timings_given()}
         for state in self.motors:
-            if state.motor in configured and state.calibration is not None:
+            if state.host_owned and state.calibration is not None:  # set file, or drum.calibrate at run time
                 self.transport.send(p.cal_set(state.motor, state.calibration))
-            elif state.motor in configured or state.calibration is None:
+            else:  # the board's own (EEPROM) timings: read them for the latency
                 self.transport.send(p.cal_get(state.motor))
-            else:  # timings set at run time (drum.calibrate) survive a reboot too
-                self.transport.send(p.cal_set(state.motor, state.calibration))
 
     def _error(self, message: str) -> None:
         self.errors += 1

@@ -1,0 +1,115 @@
+"""The real firmware in simavr behind a pty: a drum board for demos and end-to-end tests with no hardware.
+
+Wraps the firmware engineer's harness (`firmware/build/drumbridge-sim`), building it with
+`make -C firmware sim` when it is missing. The pty path is a symlink drumbridge opens like any board.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections import deque
+from pathlib import Path
+from threading import Thread
+
+FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+SIM_BINARY = FIRMWARE_DIR / "build" / "drumbridge-sim"
+FIRMWARE_ELF = FIRMWARE_DIR / "build" / "drumbridge.elf"
+
+
+class SimulatorError(RuntimeError):
+    """The simulator cannot be built or started."""
+
+
+def ensure_built(firmware_dir: Path = FIRMWARE_DIR) -> Path:
+    """The simulator binary, built (with the firmware ELF) if missing."""
+    binary = firmware_dir / "build" / "drumbridge-sim"
+    elf = firmware_dir / "build" / "drumbridge.elf"
+    if binary.exists() and elf.exists():
+        return binary
+    if not (firmware_dir / "Makefile").exists():
+        raise SimulatorError(f"no firmware sources at {firmware_dir} (a drumbridge checkout has firmware/)")
+    if shutil.which("avr-gcc") is None:
+        raise SimulatorError("avr-gcc is not installed (scripts/install-system.sh installs gcc-avr and simavr)")
+    result = subprocess.run(["make", "-C", str(firmware_dir), "sim"], capture_output=True, text=True)
+    if result.returncode != 0 or not binary.exists():
+        raise SimulatorError(f"`make -C {firmware_dir} sim` failed:\n{result.stderr[-2000:]}")
+    return binary
+
+
+class Simulator:
+    """One simulator process; `start()` returns once its pty exists."""
+
+    def __init__(self, link: str | os.PathLike[str], trace: str | os.PathLike[str] | None = None,
+                 firmware_dir: Path = FIRMWARE_DIR, extra_args: tuple[str, ...] = ()) -> None:
+        self.link = Path(link)
+        self.trace = None if trace is None else Path(trace)
+        self.firmware_dir = firmware_dir
+        self.extra_args = extra_args
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stderr: deque[str] = deque(maxlen=40)
+
+    def command(self) -> list[str]:
+        binary = ensure_built(self.firmware_dir)
+        cmd = [str(binary), "--pty", str(self.link)]
+        if self.trace is not None:
+            cmd += ["--trace", str(self.trace)]
+        return cmd + list(self.extra_args) + [str(self.firmware_dir / "build" / "drumbridge.elf")]
+
+    def start(self, timeout: float = 10.0) -> Simulator:
+        if self.link.is_symlink():
+            self.link.unlink()  # a stale link from a killed run
+        cmd = self.command()
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.link.exists():
+                return self
+            if self.process.poll() is not None:
+                raise SimulatorError(f"simulator exited with status {self.process.returncode}: {self.stderr_tail()}")
+            time.sleep(0.01)
+        self.stop()
+        raise SimulatorError(f"simulator made no pty at {self.link} within {timeout:g} s: {self.stderr_tail()}")
+
+    def _drain(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            self._stderr.append(line.decode(errors="replace").rstrip())
+
+    def stderr_tail(self) -> str:
+        return " | ".join(self._stderr) or "(no output)"
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the process has ended (same shape as RealtimeRunner.wait for `wait_for`)."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """End the simulator (the pty goes away: to drumbridge this is an unplug)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.link.is_symlink() and not self.link.exists():
+            self.link.unlink()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
