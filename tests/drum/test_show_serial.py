@@ -71,7 +71,8 @@ def test_notes_from_jack_come_out_as_midi_bytes_and_heartbeat_keeps_cadence(
     board = FakeBoard(socat_cable.b)
     try:
         assert board.wait(lambda b: b.commands(p.CMD_CAL_SET), 3.0), "calibration never pushed"
-        assert board.commands(p.CMD_MAP_SET) == [p.encode_map(p.NoteMap({36: 0, 38: 1, 40: 1}))]
+        # hello answer and boot notice may both arrive on a fresh connection: pushed once or twice, same bytes
+        assert set(board.commands(p.CMD_MAP_SET)) == {p.encode_map(p.NoteMap({36: 0, 38: 1, 40: 1}))}
         assert board.commands(p.CMD_CAL_SET)[0] == bytes((0,)) + p.encode_calibration(
             p.Calibration(forward_ms=35, latency_ms=20))
         live = ExternalOutput("drumbridge drum in")
