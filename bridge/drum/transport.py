@@ -1,14 +1,18 @@
 """The serial link's I/O: a reader thread (which also finds and reopens the port) and a writer thread.
 
-The engine thread only calls `send` (a non-blocking put on a small bounded queue) and `take_events`
-(drain what the reader saw). While the port is gone, `send` drops at once and counts it: nothing
+The engine thread only calls `send` and `take_events` (drain what the reader saw). `send` never
+blocks: when nothing is waiting it writes straight to the port's non-blocking descriptor (one
+`write(2)`, no thread hand-off, so a note leaves within microseconds); whatever the kernel does not
+take at once goes to a small bounded queue that the writer thread finishes. While the port is gone, `send` drops at once and counts it: nothing
 piles up to come out as a burst on replug. Bytes queued for a connection that has since died are
 dropped too (each item carries its connection number).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import queue
 import threading
 import time
@@ -76,13 +80,15 @@ class SerialTransport(Transport):
 
     def __init__(self, serial: str, baud: int, usb_ids: Sequence[str] = (), serial_number: str = "",
                  opener: PortOpener = open_serial, resolver: Callable[[], str | None] | None = None,
-                 queue_size: int = 64, notify: Callable[[], None] | None = None) -> None:
+                 queue_size: int = 64, notify: Callable[[], None] | None = None,
+                 on_written: Callable[[bytes], None] | None = None) -> None:
         self.serial = serial
         self.baud = baud
         self.state: LinkState = "disconnected"
         self.device: str | None = None
         self.stats = TransportStats()
         self.notify = notify or (lambda: None)
+        self.on_written = on_written  # called (on the writing thread) after each complete write; for benches
         self._opener = opener
         if resolver is not None:
             self._resolve = resolver
@@ -91,7 +97,10 @@ class SerialTransport(Transport):
         else:
             self._resolve = lambda: serial
         self._port: SerialPort | None = None
+        self._fd: int | None = None  # the port's non-blocking descriptor, when it has one
         self._generation = 0
+        self._inflight = 0  # items queued or being written by the writer thread
+        self._write_lock = threading.Lock()  # orders direct writes against the writer thread; never held while blocking
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[int, bytes]] = queue.Queue(maxsize=queue_size)
         self._events: deque[LinkEvent] = deque(maxlen=1000)
@@ -111,17 +120,43 @@ class SerialTransport(Transport):
             self._threads.append(thread)
 
     def send(self, data: bytes) -> bool:
-        """Queue `data` for the writer; False (and counted) when the port is gone or the queue is full."""
-        generation = self._generation
-        if self._port is None:
-            self.stats.dropped += 1
-            return False
-        try:
-            self._queue.put_nowait((generation, data))
-        except queue.Full:
-            self.stats.dropped += 1
-            return False
-        return True
+        """Write `data` now without blocking, else queue it; False (and counted) when the port is gone or full."""
+        with self._write_lock:
+            generation, fd = self._generation, self._fd
+            if self._port is None:
+                self.stats.dropped += 1
+                return False
+            if fd is not None and self._inflight == 0:
+                try:
+                    written = os.write(fd, data)
+                except BlockingIOError:
+                    written = 0
+                except OSError as error:
+                    if error.errno not in (errno.EAGAIN, errno.EINTR):
+                        self.stats.write_errors += 1
+                        self.stats.last_error = f"write: {error}"
+                        self._kick.set()  # the reader notices the dead port and reopens it
+                        self.stats.dropped += 1
+                        return False
+                    written = 0
+                if written == len(data):
+                    self._written(data)
+                    return True
+                data = data[written:]  # the rest goes through the writer, in order
+            try:
+                self._queue.put_nowait((generation, data))
+            except queue.Full:
+                self.stats.dropped += 1
+                return False
+            self._inflight += 1
+            return True
+
+    def _written(self, data: bytes) -> None:
+        self.stats.writes += 1
+        self.stats.bytes_written += len(data)
+        self.stats.last_write = time.monotonic()
+        if self.on_written is not None:
+            self.on_written(data)
 
     def take_events(self) -> list[LinkEvent]:
         """Everything the reader saw since the last call."""
@@ -155,8 +190,8 @@ class SerialTransport(Transport):
             log.exception("drum link notify failed")
 
     def _drop_port(self, reason: str, post: bool = True) -> None:
-        with self._lock:
-            port, self._port = self._port, None
+        with self._write_lock, self._lock:
+            port, self._port, self._fd = self._port, None, None
             if port is None:
                 return
             self._generation += 1
@@ -183,9 +218,14 @@ class SerialTransport(Transport):
         except Exception as error:  # noqa: BLE001 - absent, busy, permission: keep looking
             self.stats.last_error = f"{device}: {error}"
             return False
-        with self._lock:
+        fileno = getattr(port, "fileno", None)
+        with self._write_lock, self._lock:
             self._generation += 1
             self._port = port
+            try:
+                self._fd = fileno() if callable(fileno) else None
+            except Exception:  # noqa: BLE001 - no descriptor: every write goes through the writer thread
+                self._fd = None
             self.device = device
             self.state = "connected"
         self.stats.connects += 1
@@ -218,19 +258,21 @@ class SerialTransport(Transport):
             except queue.Empty:
                 continue
             port = self._port
-            if port is None or generation != self._generation:
-                self.stats.stale += 1
-                continue
             try:
-                port.write(data)
-            except Exception as error:  # noqa: BLE001 - unplugged mid-write, write timeout, ...
-                self.stats.write_errors += 1
-                self.stats.last_error = f"write: {error}"
-                self._drop_port(f"write failed: {error}")
-                continue
-            self.stats.writes += 1
-            self.stats.bytes_written += len(data)
-            self.stats.last_write = time.monotonic()
+                if port is None or generation != self._generation:
+                    self.stats.stale += 1
+                    continue
+                try:
+                    port.write(data)
+                except Exception as error:  # noqa: BLE001 - unplugged mid-write, write timeout, ...
+                    self.stats.write_errors += 1
+                    self.stats.last_error = f"write: {error}"
+                    self._drop_port(f"write failed: {error}")
+                    continue
+                self._written(data)
+            finally:
+                with self._write_lock:
+                    self._inflight -= 1
 
 
 @dataclass
