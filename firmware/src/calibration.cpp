@@ -108,30 +108,38 @@ uint8_t map_lookup(const NoteMap *m, uint8_t channel, uint8_t note) {
 uint16_t cal_velocity_scale(const MotorCal *m, uint8_t velocity) {
     if (velocity < 1) velocity = 1;
     if (velocity > 127) velocity = 127;
-    uint32_t x = velocity - 1;  // 0..126
-    uint32_t frac;              // 0..1000
+    uint16_t x = velocity - 1;  // 0..126
+    uint16_t frac;              // 0..1000, floor of x/126 (or (x/126)^2) * 1000
     if (m->vel_curve == DB_VEL_CURVE_QUADRATIC) {
-        frac = x * x * 1000UL / (126UL * 126UL);
+        frac = (uint32_t)x * x * 250UL / 3969UL;
     } else {
-        frac = x * 1000UL / 126UL;
+        frac = (uint16_t)(x * 500U) / 63U;  // 16-bit division: fast on the AVR
     }
-    uint32_t floor_pm = (uint32_t)m->vel_floor_pct * 10;
-    return (uint16_t)(floor_pm + (1000 - floor_pm) * frac / 1000);
+    uint16_t floor_pm = (uint16_t)m->vel_floor_pct * 10;
+    return floor_pm + (uint16_t)((uint32_t)(1000 - floor_pm) * frac / 1000UL);
 }
 
-uint32_t cal_forward_us(const MotorCal *m, uint8_t velocity) {
+uint32_t cal_forward_us_scaled(const MotorCal *m, uint16_t scale) {
     if (m->vel_mode == DB_VEL_MODE_TIME || m->vel_mode == DB_VEL_MODE_BOTH) {
-        return (uint32_t)m->forward_ms * cal_velocity_scale(m, velocity);
+        return (uint32_t)m->forward_ms * scale;
     }
     return (uint32_t)m->forward_ms * 1000UL;
 }
 
-uint8_t cal_forward_pwm(const MotorCal *m, uint8_t velocity) {
-    if (m->vel_mode == DB_VEL_MODE_PWM || m->vel_mode == DB_VEL_MODE_BOTH) {
-        uint16_t pwm = (uint32_t)cal_velocity_scale(m, velocity) * 255UL / 1000UL;
+uint8_t cal_forward_pwm_scaled(const MotorCal *m, uint16_t scale) {
+    if ((m->vel_mode == DB_VEL_MODE_PWM || m->vel_mode == DB_VEL_MODE_BOTH) && scale < 1000) {
+        uint16_t pwm = (uint32_t)scale * 255UL / 1000UL;
         return pwm == 0 ? 1 : (uint8_t)pwm;
     }
     return 255;
+}
+
+uint32_t cal_forward_us(const MotorCal *m, uint8_t velocity) {
+    return cal_forward_us_scaled(m, cal_velocity_scale(m, velocity));
+}
+
+uint8_t cal_forward_pwm(const MotorCal *m, uint8_t velocity) {
+    return cal_forward_pwm_scaled(m, cal_velocity_scale(m, velocity));
 }
 
 uint16_t crc16_ccitt(const uint8_t *data, uint16_t len) {

@@ -24,6 +24,9 @@ static uint8_t ee_image[EE_IMAGE_LEN];
 static uint8_t ee_pos;
 
 static uint8_t led_level = 0xFF;
+static const uint16_t *led_pattern;
+static uint8_t led_pattern_len, led_step;
+static uint32_t led_next_ms;
 
 // ---- replies ------------------------------------------------------------
 
@@ -210,6 +213,7 @@ void drum_begin(uint8_t reset_flags) {
     hal_pin_write(DB_PIN_LED, 0);
     hal_pin_output(DB_PIN_LED);
     led_level = 0;
+    led_pattern = 0;
     for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_init(&strikes[m], m);
     midi_parser_reset(&parser);
     for (uint8_t i = 0; i < DB_STATUS_COUNTERS; i++) counters[i] = 0;
@@ -262,17 +266,34 @@ static void poll_eeprom() {
     send_ack(DB_CMD_SAVE, DB_ACK_OK);
 }
 
-// Pin 13: fault = two short flashes a second, no host = 5 Hz, host ok = 1 Hz.
+// Pin 13 blink codes, as (on ms, off ms) pairs repeated:
+// host ok = 1 Hz, no host (no heartbeat yet, or lost) = 5 Hz,
+// fault = two short flashes a second.
+static const uint16_t kLedOk[] = {500, 500};
+static const uint16_t kLedNoHost[] = {100, 100};
+static const uint16_t kLedFault[] = {100, 100, 100, 700};
+
 static void poll_led() {
-    uint16_t t = hal_millis() % 1000;
-    uint8_t level;
+    const uint16_t *pattern = kLedOk;
+    uint8_t len = 2;
     if (fault) {
-        level = t < 100 || (t >= 200 && t < 300);
+        pattern = kLedFault;
+        len = 4;
     } else if (!heartbeat_seen || heartbeat_lost) {
-        level = (t % 200) < 100;
-    } else {
-        level = t < 500;
+        pattern = kLedNoHost;
     }
+    const uint32_t now = hal_millis();
+    if (pattern != led_pattern) {
+        led_pattern = pattern;
+        led_pattern_len = len;
+        led_step = len - 1;
+        led_next_ms = now;
+    }
+    if ((int32_t)(now - led_next_ms) < 0) return;
+    led_step = (uint8_t)(led_step + 1) % led_pattern_len;
+    led_next_ms += led_pattern[led_step];
+    if ((int32_t)(now - led_next_ms) >= 0) led_next_ms = now + led_pattern[led_step];
+    const uint8_t level = (led_step & 1) == 0;
     if (level != led_level) {
         led_level = level;
         hal_pin_write(DB_PIN_LED, level);

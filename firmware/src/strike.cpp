@@ -1,5 +1,7 @@
 #include "strike.h"
 
+#include "hal.h"
+
 static void set_drive(Strike *s, MotorDrive drive, uint8_t pwm, uint32_t now_us) {
     if (drive == s->drive) return;
     if (s->drive == DRIVE_OFF) s->on_since_us = now_us;
@@ -27,12 +29,18 @@ StrikeResult strike_start(Strike *s, const MotorCal *cal, uint8_t velocity, uint
         return STRIKE_TOO_SOON;
     }
     const uint32_t max_on_us = (uint32_t)cal->max_on_ms * 1000UL;
-    const uint32_t forward_us = cal_forward_us(cal, velocity);
+    const uint16_t scale = cal_velocity_scale(cal, velocity);
+    const uint32_t forward_us = cal_forward_us_scaled(cal, scale);
     const uint32_t back_us = (uint32_t)cal->back_ms * 1000UL;
     if (forward_us > max_on_us || back_us > max_on_us ||
         (cal->pause_ms == 0 && forward_us + back_us > max_on_us)) {
         return STRIKE_MAX_ON;
     }
+    s->pwm = cal_forward_pwm_scaled(cal, scale);
+    // The strike is timed from the moment the pin changes, not from when
+    // the note was read: the arithmetic above must not shorten the stroke.
+    now_us = hal_micros();
+    if (forward_us > 0) set_drive(s, DRIVE_FORWARD, s->pwm, now_us);
     s->has_struck = true;
     s->last_start_us = now_us;
     s->phase = PHASE_FORWARD;
@@ -40,8 +48,6 @@ StrikeResult strike_start(Strike *s, const MotorCal *cal, uint8_t velocity, uint
     s->phase_len_us = forward_us;
     s->pause_us = (uint32_t)cal->pause_ms * 1000UL;
     s->back_us = back_us;
-    s->pwm = cal_forward_pwm(cal, velocity);
-    if (forward_us > 0) set_drive(s, DRIVE_FORWARD, s->pwm, now_us);
     strike_poll(s, cal, now_us);
     return STRIKE_STARTED;
 }
