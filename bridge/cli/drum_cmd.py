@@ -58,7 +58,8 @@ def _device(port: str) -> str:
 
     board = find_board(DEFAULT_USB_IDS)
     if board is None:
-        seen = ", ".join(f"{p.device} ({p.vid or 0:04x}:{p.pid or 0:04x})" for p in list_serial_ports()) or "none"
+        seen = ", ".join(f"{p.device} ({p.vid:04x}:{p.pid or 0:04x})" if p.vid is not None else f"{p.device} (no USB id)"
+                         for p in list_serial_ports()) or "none"
         raise CliError(f"no drum board found by USB id ({', '.join(DEFAULT_USB_IDS)}); serial ports: {seen}. "
                        "Give --port /dev/…")
     return board.device
