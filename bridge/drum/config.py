@@ -131,6 +131,6 @@ class DrumConfig(Section):
         m = self.motor(index)
         if m is not None and m.name:
             return m.name
-        if not self.map_given():
+        if not any(m.notes for m in self.motors):  # the board's GM defaults
             return {0: "kick", 1: "snare"}.get(index, f"motor{index}")
         return f"motor{index}"

@@ -142,3 +142,32 @@ def test_cli_talks_to_the_simulated_board(simulator: drum_sim.Simulator, capsys:
     assert "motor 7 does not exist" in capsys.readouterr().err
     time.sleep(0.3)
     assert [s for _t, m, s in motor_rows(simulator.trace) if m == 2][:3] == ["fwd", "off", "back"]
+
+
+@needs_sim
+def test_drum_sim_command_serves_the_firmware_and_traces_motor_pins(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from bridge.drum.client import DrumClient
+
+    link, trace = tmp_path / "sim-pty", tmp_path / "pins.csv"
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "drum", "sim", "--link", str(link),
+                                "--trace", str(trace), "--seconds", "4"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(link.exists, 10.0), process.stderr.read() if process.poll() is not None else "no pty"
+        with DrumClient.open(str(link)) as board:
+            assert board.hello().version == "1.0.0"
+            assert board.test(1, 127).ok
+            time.sleep(0.2)
+        out, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert str(link) in out
+    rows = motor_rows(trace)
+    assert [s for _t, m, s in rows] == ["fwd", "off", "back", "off"] and {m for _t, m, _s in rows} == {1}
+    assert not link.exists()
