@@ -68,7 +68,8 @@ class Drum(Component):
     - `play(note, velocity, beat)`: strike `note` so the stick lands on musical position `beat`
       (sent early by the motor's latency through the scheduler);
     - `hit_now(note, velocity)`: strike as soon as possible (live input);
-    - `hit_listeners`: callables receiving a `DrumHit` for every accepted strike (OSC hooks here).
+    - `hit_listeners`: callables receiving a `DrumHit` per note: for `play` when it is scheduled (ahead of
+      its beat, so OSC can send early for the video), for `hit_now` when it is sent (OSC hooks in here).
     """
 
     name = "drum"
@@ -155,9 +156,11 @@ class Drum(Component):
                 self.late += 1
                 self.dropped_notes += 1
                 return
-            self._strike(motor, note, velocity, moment.actual_time, beat)
+            self._strike(motor, note, velocity, moment.actual_time, beat, notify=False)
 
         self.scheduler.schedule(beat, strike, latency=state.latency, tag="drum")
+        # listeners hear it now, ahead of the beat, so OSC can apply its own look-ahead for the video
+        self._notify(DrumHit(state.voice, motor, note, velocity, beat))
         return True
 
     def hit_now(self, note: int, velocity: int) -> bool:
@@ -180,7 +183,8 @@ class Drum(Component):
             return
         self.hit_now(message.note, message.velocity)
 
-    def _strike(self, motor: int, note: int, velocity: int, now: float, beat: float | None) -> bool:
+    def _strike(self, motor: int, note: int, velocity: int, now: float, beat: float | None,
+                notify: bool = True) -> bool:
         state = self.motors[motor]
         cal = state.calibration or p.Calibration()
         if state.last_hit_time is not None and now - state.last_hit_time < cal.min_interval_ms / 1000.0 - 1e-9:
@@ -193,13 +197,16 @@ class Drum(Component):
         state.last_hit_time = now
         state.last_hit_beat = beat
         state.recent.append(now)
-        hit = DrumHit(state.voice, motor, note, velocity, beat)
+        if notify:
+            self._notify(DrumHit(state.voice, motor, note, velocity, beat))
+        return True
+
+    def _notify(self, hit: DrumHit) -> None:
         for listener in self.hit_listeners:
             try:
                 listener(hit)
             except Exception as error:  # noqa: BLE001 - a broken listener must not stop strikes
                 self._error(f"hit listener failed: {error}")
-        return True
 
     # -- rig commands ----------------------------------------------------------------------------
     def test(self, motor: int, velocity: int = 100) -> None:

@@ -27,9 +27,13 @@ def wire_drum(show: Any, config: DrumConfig, transport: Transport | None = None)
         show.open_input(config.input)
         engine.route(config.input, drum.on_midi)
     drum.register_commands(show.commands)
-    osc_hit = getattr(getattr(show, "osc", None), "drum_hit", None)
-    if callable(osc_hit):  # OSC /drumbridge/drum/<voice>, once bridge.osc offers it
+    osc = getattr(show, "osc", None)
+    osc_hit = getattr(osc, "drum_hit", None)
+    if callable(osc_hit):  # OSC /drumbridge/drum/<voice> f velocity, at the hit's beat
         drum.hit_listeners.append(lambda hit: osc_hit(hit.voice, hit.velocity / 127.0, hit.beat))
+        declare = getattr(osc, "declare", None)
+        if callable(declare):  # OSCQuery lists the voices before their first hit
+            declare(voices=sorted({drum.motors[m].voice for m in drum.note_map.notes.values()}))
     return drum
 
 
