@@ -46,7 +46,8 @@ def _drum_routes(config: ShowConfig) -> list[Route]:
     if drum.input in responders:
         return [Route("(inside drumbridge)", "drum plays responder answers", drum.input, "-",
                       f"no Live routing; notes {mapped}; latency compensated ahead of the beat")]
-    latencies = [m.latency_ms for m in drum.motors if m.latency_ms is not None]
+    mapped_motors = set(drum.note_map().notes.values())
+    latencies = [m.latency_ms for m in drum.motors if m.latency_ms is not None and m.motor in mapped_motors]
     delay = f"-{max(latencies)} ms" if latencies else "minus the motor latency (board default 15 ms)"
     channel = "any (sent on 10)" if drum.channel is None else str(drum.channel)
     return [Route("Live: drum track", "MIDI To", drum.input, channel,

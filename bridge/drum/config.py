@@ -83,6 +83,8 @@ class DrumConfig(Section):
                                description='"VID:PID" (hex, PID may be *) accepted by serial = "auto"')
     serial_number: str = Field("", description="with serial = auto: only the board with this USB serial number")
     motor_count: int = Field(DEFAULT_MOTOR_COUNT, ge=1, le=7)
+    align_live: bool = Field(True, description="hold live notes for faster motors so all land the largest "
+                                               "latency after the note (one Track Delay fits every motor)")
     status_interval_ms: int = Field(1000, ge=100, le=60000, description="how often board counters are read")
     motors: list[MotorConfig] = Field(default_factory=list,
                                       description="note map and timings; omitted = board defaults (36 → 0, 38 → 1)")

@@ -7,6 +7,8 @@ scheduler to dispatch that much early, and publishes the `drum` telemetry topic.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -108,6 +110,8 @@ class Drum(Component):
         self._heard_this_connection = False
         self._connected_at = -math.inf
         self.boot_grace = BOOT_GRACE
+        self._held: list[tuple[float, int, int, int]] = []  # live notes held back: (send time, seq, note, velocity)
+        self._held_seq = itertools.count()
         self._pending_tests: deque[int] = deque()
         self._pending_cal: dict[int, p.Calibration] = {}
         self.last_error = ""
@@ -126,6 +130,7 @@ class Drum(Component):
     def panic(self) -> None:
         """Cancel pending strikes and tell the board to stop every motor."""
         self.scheduler.cancel("drum")
+        self._held.clear()
         if self.transport.state == "connected":
             self.transport.send(p.panic())
 
@@ -176,12 +181,25 @@ class Drum(Component):
         return self._strike(motor, note, min(int(velocity), 127), now, beat)
 
     def on_midi(self, message: mido.Message, t: float) -> None:
-        """Handler for the drum input port: note-ons strike now (Ableton's Track Delay hides the latency)."""
+        """Handler for the drum input port: note-ons strike now (Ableton's Track Delay hides the latency).
+
+        With `align_live`, faster motors are held back so every motor lands the same (largest) latency
+        after its note arrived: one Track Delay value then fits them all.
+        """
         if message.type != "note_on" or message.velocity == 0:
             return
         if self.config.channel is not None and message.channel != self.config.channel - 1:
             return
-        self.hit_now(message.note, message.velocity)
+        motor = self.motor_for(message.note)
+        hold = 0.0 if motor is None or not self.config.align_live else self.live_latency() - self.motors[motor].latency
+        if hold > 0.0005:
+            heapq.heappush(self._held, (t + hold, next(self._held_seq), message.note, message.velocity))
+        else:
+            self.hit_now(message.note, message.velocity)
+
+    def live_latency(self) -> float:
+        """Seconds from a live note to the stick on the skin: the largest latency of the mapped motors."""
+        return max((self.motors[m].latency for m in set(self.note_map.notes.values())), default=0.0)
 
     def _strike(self, motor: int, note: int, velocity: int, now: float, beat: float | None,
                 notify: bool = True) -> bool:
@@ -264,6 +282,9 @@ class Drum(Component):
     # -- link protocol -----------------------------------------------------------------------------
     def poll(self, now: float) -> None:
         self.service(now)
+        while self._held and self._held[0][0] <= now:
+            _when, _seq, note, velocity = heapq.heappop(self._held)
+            self.hit_now(note, velocity)
         if now >= self._next_heartbeat:
             if self.transport.state == "connected" and self.transport.send(bytes((p.ACTIVE_SENSING,))):
                 self.heartbeats += 1
@@ -285,7 +306,7 @@ class Drum(Component):
                 state.recent.popleft()
 
     def next_wakeup(self, now: float) -> float:
-        times = [self._next_heartbeat]
+        times = [self._next_heartbeat, self._held[0][0] if self._held else math.inf]
         if self.transport.state == "connected":
             times += [self._next_status, self._next_hello if self.hello is None else math.inf]
         return min(times)
