@@ -399,9 +399,14 @@ class Drum(Component):
 
     def _push_config(self) -> None:
         """Send the set file's map and timings; read the calibration of motors the set file leaves alone."""
-        if self.config.map_given():
+        board_motors = self.hello.motors if self.hello is not None else len(self.motors)
+        missing = sorted({m for m in self.note_map.notes.values() if m >= board_motors})
+        if missing:
+            self._error(f"the board has {board_motors} motors; the set file maps notes to motor(s) "
+                        f"{', '.join(map(str, missing))}: set [drum] motor_count and the map to match")
+        if self.config.map_given() and not missing:
             self.transport.send(p.map_set(self.note_map))
-        for state in self.motors:
+        for state in self.motors[:board_motors]:
             if state.host_owned and state.calibration is not None:  # set file, or drum.calibrate at run time
                 self.transport.send(p.cal_set(state.motor, state.calibration))
             else:  # the board's own (EEPROM) timings: read them for the latency

@@ -225,3 +225,13 @@ def test_live_notes_without_alignment_go_at_once() -> None:
     rig.engine.route("drum in", rig.drum.on_midi)
     run_virtual(rig.engine, rig.time, 2.0, inputs=[(1.5, "drum in", [0x99, 36, 100]), (1.5, "drum in", [0x99, 38, 100])])
     assert [t for t, _ in rig.notes()] == [pytest.approx(1.5), pytest.approx(1.5)]
+
+
+def test_a_board_with_fewer_motors_is_reported_not_pushed_garbage() -> None:
+    rig = Rig(DrumConfig(motors=[MotorConfig(motor=3, notes=[42], latency_ms=10)]))
+    rig.link.receive(bytes.fromhex("F0 7D 41 01 01 00 00 02 00 F7"))  # a 2-motor build
+    rig.run(0.1)
+    assert rig.drum.errors == 1 and "motor(s) 3" in rig.drum.last_error
+    assert [b[2] for _, b in rig.link.written if b[:3] in (bytes.fromhex("F0 7D 02"), bytes.fromhex("F0 7D 03"))] == [
+        p.CMD_CAL_GET, p.CMD_CAL_GET]
+    assert rig.sent(p.map_set(rig.drum.note_map)) == 0
