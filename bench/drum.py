@@ -4,7 +4,8 @@ The path is the show's own: a note arrives on the drum input (memory port, as rt
 deliver it), the engine thread wakes and steps, the drum component hands the note-on to the serial
 transport, which writes it to a real pty (non-blocking, from the engine thread). Latency = inject →
 write() returned.
-Also reports the heartbeat interval as seen on the far end of the pty.
+Split into the engine thread's wake-up (inject → the drum's handler runs) and the drum's own part
+(handler → write returned). Also reports the heartbeat interval, as written and as read on the far end.
 """
 
 from __future__ import annotations
@@ -68,17 +69,30 @@ def main() -> int:
                 t = time.monotonic()
                 heartbeats.extend(t for b in data if b == 0xFE)
 
-    threading.Thread(target=drain, daemon=True).start()
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
     config = parse_set(SET.format(port=device))
     ports = MemoryPorts()
     show = Show(config.model_copy(update={"drum": None}), ports, time.monotonic)
+    handled: list[int] = []
+    sent_heartbeats: list[float] = []
+
     def on_written(data: bytes) -> None:
         if data[0] & 0xF0 == 0x90:
             write_done.append(time.perf_counter_ns())
+        elif data == b"\xFE":
+            sent_heartbeats.append(time.monotonic())
 
     transport = SerialTransport(device, 115200, on_written=on_written)
     drum = wire_drum(show, config.drum, transport)  # type: ignore[arg-type]
     show.drum = drum
+    on_midi = drum.on_midi
+
+    def timed_on_midi(message: object, t: float) -> None:
+        handled.append(time.perf_counter_ns())  # the engine thread has the note: wake-up is behind us
+        on_midi(message, t)  # type: ignore[arg-type]
+
+    show.engine._routes["drumbridge drum in"] = [timed_on_midi]  # noqa: SLF001 - bench instrumentation
     runner = RealtimeRunner(show.engine)
     runner.start()
     deadline = time.monotonic() + 3
@@ -94,11 +108,15 @@ def main() -> int:
     time.sleep(0.2)
     runner.stop()
     stop.set()
+    drainer.join(timeout=2)
     os.close(master)
     os.close(slave)
     n = min(len(injected), len(write_done))
     latencies_ms = [(write_done[i] - injected[i]) / 1e6 for i in range(n)]
-    gaps_ms = [(b - a) * 1e3 for a, b in zip(heartbeats, heartbeats[1:])]
+    wake_ms = [(handled[i] - injected[i]) / 1e6 for i in range(min(n, len(handled)))]
+    drum_ms = [(write_done[i] - handled[i]) / 1e6 for i in range(min(n, len(handled)))]
+    gaps_ms = [(b - a) * 1e3 for a, b in zip(sent_heartbeats, sent_heartbeats[1:])]
+    far_gaps_ms = [(b - a) * 1e3 for a, b in zip(heartbeats, heartbeats[1:])]
     print(json.dumps({
         "bench": "drum",
         "load_avg_1min": round(os.getloadavg()[0], 2),
@@ -109,9 +127,15 @@ def main() -> int:
             "p50": round(percentile(latencies_ms, 50), 4), "p99": round(percentile(latencies_ms, 99), 4),
             "max": round(max(latencies_ms), 4), "target_p99": 0.5,
         },
-        "heartbeat_interval_ms": {
+        "of_which_engine_wakeup_ms": {"p50": round(percentile(wake_ms, 50), 4), "p99": round(percentile(wake_ms, 99), 4)},
+        "of_which_drum_to_write_ms": {"p50": round(percentile(drum_ms, 50), 4), "p99": round(percentile(drum_ms, 99), 4)},
+        "heartbeat_interval_ms": {  # as written by the bridge
             "count": len(gaps_ms), "p50": round(percentile(gaps_ms, 50), 3) if gaps_ms else None,
             "p99_abs_error": round(percentile([abs(g - 100) for g in gaps_ms], 99), 3) if gaps_ms else None,
+        },
+        "heartbeat_interval_far_end_ms": {  # as read on the pty's other end (includes the reader's own wake-ups)
+            "count": len(far_gaps_ms),
+            "p99_abs_error": round(percentile([abs(g - 100) for g in far_gaps_ms], 99), 3) if far_gaps_ms else None,
         },
     }, indent=2))
     return 0
