@@ -113,10 +113,13 @@ uint16_t cal_velocity_scale(const MotorCal *m, uint8_t velocity) {
     if (m->vel_curve == DB_VEL_CURVE_QUADRATIC) {
         frac = (uint32_t)x * x * 250UL / 3969UL;
     } else {
-        frac = (uint16_t)(x * 500U) / 63U;  // 16-bit division: fast on the AVR
+        frac = (uint16_t)(((uint32_t)x * 8127U) >> 10);  // = x * 1000 / 126 for x <= 126
     }
-    uint16_t floor_pm = (uint16_t)m->vel_floor_pct * 10;
-    return floor_pm + (uint16_t)((uint32_t)(1000 - floor_pm) * frac / 1000UL);
+    // floor + (1000 - floor) * frac / 1000, computed as (100 - pct) * frac / 100
+    // = ((.. >> 2) * 5243) >> 17: the same integer, without a slow AVR division.
+    // test_calibration checks it against the plain formula for every input.
+    uint32_t span = (uint32_t)(100 - m->vel_floor_pct) * frac;
+    return (uint16_t)m->vel_floor_pct * 10 + (uint16_t)(((span >> 2) * 5243UL) >> 17);
 }
 
 uint32_t cal_forward_us_scaled(const MotorCal *m, uint16_t scale) {

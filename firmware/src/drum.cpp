@@ -310,6 +310,7 @@ void drum_poll() {
         midi_parser_reset(&parser);
     }
     for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) {
+        if (strikes[m].phase == PHASE_IDLE && strikes[m].drive == DRIVE_OFF) continue;  // keep the loop short
         if (strike_poll(&strikes[m], &config.cal[m], now)) {
             counters[DB_CTR_CUTOFFS]++;
             fault = true;

@@ -129,3 +129,22 @@ TEST(crc16_ccitt_known_value) {
     const uint8_t text[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
     CHECK_EQ(crc16_ccitt(text, 9), 0x29B1);  // CRC-16/CCITT-FALSE check value
 }
+
+// The AVR-friendly integer form must equal the plain formula for every input.
+TEST(cal_velocity_scale_matches_reference_formula) {
+    MotorCal m;
+    cal_defaults(&m);
+    for (int curve = 0; curve <= 1; curve++) {
+        for (int pct = 0; pct <= 100; pct++) {
+            for (int v = 1; v <= 127; v++) {
+                m.vel_curve = curve;
+                m.vel_floor_pct = pct;
+                long x = v - 1;
+                long frac = curve ? x * x * 1000 / (126 * 126) : x * 1000 / 126;
+                long want = pct * 10 + (1000 - pct * 10) * frac / 1000;
+                CHECK_EQ(cal_velocity_scale(&m, v), want);
+                if (cal_velocity_scale(&m, v) != want) return;
+            }
+        }
+    }
+}
