@@ -123,3 +123,58 @@ def test_table_matches_firmware_header() -> None:
         assert code in h.values()
     for bit, name in p.RESET_CAUSES:
         assert h[f"DB_RESET_{name.upper().replace('-', '_')}"] == bit
+
+
+DOC = HEADER.parent.parent / "PROTOCOL.md"
+
+
+def _golden_lines() -> list[tuple[str, bytes]]:
+    lines = []
+    for body in re.findall(r"```golden\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S):
+        for line in body.strip().splitlines():
+            direction, hexbytes = line.split(" ", 1)
+            lines.append((direction, bytes.fromhex(hexbytes)))
+    return lines
+
+
+def _encode_like(request: bytes) -> bytes | None:
+    """Our encoder's bytes for the request `request` describes; None for deliberately malformed ones."""
+    command, d = request[2], request[3:-1]
+    simple = {p.CMD_HELLO: p.hello, p.CMD_SAVE: p.save, p.CMD_STATUS_GET: p.status_get,
+              p.CMD_STATUS_CLEAR: p.status_clear, p.CMD_PANIC: p.panic, p.CMD_MAP_GET: p.map_get,
+              p.CMD_DEFAULTS: p.defaults}
+    if command in simple and not d:
+        return simple[command]()
+    if command == p.CMD_CAL_GET and len(d) == 1:
+        return p.cal_get(d[0])
+    if command == p.CMD_CAL_SET and len(d) == 1 + p.CAL_WIRE_LEN:
+        return p.cal_set(d[0], p.decode_calibration(d[1:]))
+    if command == p.CMD_TEST_STRIKE and len(d) == 2:
+        return p.test_strike(d[0], d[1])
+    if command == p.CMD_MAP_SET and len(d) == p.MAP_WIRE_LEN:
+        return p.map_set(p.decode_map(d))
+    return None
+
+
+@pytest.mark.skipif(not DOC.exists(), reason="firmware/PROTOCOL.md not in this checkout")
+def test_every_golden_example_in_the_firmware_doc() -> None:
+    lines = _golden_lines()
+    assert len(lines) >= 20
+    parser = p.ReplyParser()
+    checked = refused = 0
+    for i, (direction, data) in enumerate(lines):
+        if direction == "←":
+            replies = parser.feed(data)
+            assert len(replies) == 1 and parser.errors == 0, (data.hex(" "), parser.last_error)
+            continue
+        try:
+            ours = _encode_like(data)
+        except ValueError:  # the host refuses to send it; the firmware must refuse it too
+            answer = parser.feed(lines[i + 1][1])
+            assert isinstance(answer[0], p.Ack) and not answer[0].ok, data.hex(" ")
+            refused += 1
+            continue
+        if ours is not None:
+            assert ours == data, f"ours {ours.hex(' ')} vs doc {data.hex(' ')}"
+            checked += 1
+    assert checked >= 12 and refused >= 2
