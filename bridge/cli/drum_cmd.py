@@ -18,8 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     def board_parser(name: str, help: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help, description=help)
-        sub.add_argument("--port", default="auto", help='serial device, or "auto" to find the board by USB id')
-        sub.add_argument("--baud", type=int, default=115200)
+        sub.add_argument("--port", help='serial device, or "auto" to find the board by USB id (default)')
+        sub.add_argument("--baud", type=int, help="default 115200")
+        sub.add_argument("--set", metavar="SET", help="take port, baud and USB ids from this set file's [drum]")
         sub.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the board to answer")
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         sub.set_defaults(func=handle)
@@ -50,17 +51,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.set_defaults(func=handle_sim)
 
 
-def _device(port: str) -> str:
+def _link_settings(args: argparse.Namespace) -> tuple[str, int, list[str], str]:
+    """Port, baud, USB ids and serial number: flags first, then the set file's [drum], then defaults."""
+    from bridge.drum.config import DrumConfig
+
+    drum = DrumConfig()
+    if args.set:
+        from bridge.cli.common import load_or_fail
+
+        path, config = load_or_fail(args.set)
+        if config.drum is None:
+            raise CliError(f"{path} has no [drum] section")
+        drum = config.drum
+    return args.port or drum.serial, args.baud or drum.baud, drum.usb_ids, drum.serial_number
+
+
+def _device(port: str, usb_ids: list[str] | None = None, serial_number: str = "") -> str:
     if port != "auto":
         return port
     from bridge.drum.config import DEFAULT_USB_IDS
     from bridge.drum.ports import find_board, list_serial_ports
 
-    board = find_board(DEFAULT_USB_IDS)
+    usb_ids = list(usb_ids or DEFAULT_USB_IDS)
+    board = find_board(usb_ids, serial_number)
     if board is None:
         seen = ", ".join(f"{p.device} ({p.vid:04x}:{p.pid or 0:04x})" if p.vid is not None else f"{p.device} (no USB id)"
                          for p in list_serial_ports()) or "none"
-        raise CliError(f"no drum board found by USB id ({', '.join(DEFAULT_USB_IDS)}); serial ports: {seen}. "
+        raise CliError(f"no drum board found by USB id ({', '.join(usb_ids)}"
+                       f"{', serial number ' + serial_number if serial_number else ''}); serial ports: {seen}. "
                        "Give --port /dev/…")
     return board.device
 
@@ -72,9 +90,10 @@ def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bridge.drum.client import BoardTimeout, DrumClient
 
-    device = _device(args.port)
+    port, baud, usb_ids, serial_number = _link_settings(args)
+    device = _device(port, usb_ids, serial_number)
     try:
-        client = DrumClient.open(device, args.baud)
+        client = DrumClient.open(device, baud)
     except OSError as error:
         raise CliError(f"cannot open {device}: {error}") from None
     try:

@@ -103,3 +103,30 @@ def test_open_serial_on_a_pty_survives_modem_lines(socat_cable: SocatCable) -> N
         assert port.is_open
     finally:
         port.close()
+
+
+def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bridge.cli.main import main
+
+    assert main(["drum", "hello", "--port", str(tmp_path / "nothing")]) == 2
+    assert "cannot open" in capsys.readouterr().err
+    assert main(["drum", "status", "--set", str(LIVE_SETS / "demo.toml")]) == 2
+    assert "has no [drum] section" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["drum", "test"])  # MOTOR is required
+    capsys.readouterr()
+
+
+def test_cli_hello_against_a_fake_board_with_set_file(socat_cable: SocatCable, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from bridge.cli.main import main
+    from tests.drum.fake_board import FakeBoard
+
+    set_file = tmp_path / "rig.toml"
+    set_file.write_text(f'[drum]\nserial = "{socat_cable.a}"\n', encoding="utf-8")
+    board = FakeBoard(socat_cable.b, boot=False)
+    try:
+        assert main(["drum", "hello", "--set", str(set_file), "--json"]) == 0
+    finally:
+        board.close()
+    assert '"firmware": "1.0.0"' in capsys.readouterr().out
