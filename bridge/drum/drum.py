@@ -27,6 +27,7 @@ from bridge.timebase import TimeSource
 
 HELLO_RETRY = 1.0  # seconds: resend HELLO until the board answers (an Uno's bootloader eats ~1.5 s)
 BOOT_GRACE = 2.5  # seconds: a boot notice this soon after the port opened is the reset-on-open, not a crash
+SILENT_BOARD = 3.0  # seconds without any answer after connecting before it is reported as an error
 LATE_LIMIT = 0.050  # seconds: a scheduled strike dispatched later than this is dropped, not played off-beat
 GM_DRUM_CHANNEL = 9
 
@@ -109,6 +110,7 @@ class Drum(Component):
         self._next_status = math.inf
         self._heard_this_connection = False
         self._connected_at = -math.inf
+        self._silence_reported = False
         self.boot_grace = BOOT_GRACE
         self._held: list[tuple[float, int, int, int]] = []  # live notes held back: (send time, seq, note, velocity)
         self._held_seq = itertools.count()
@@ -297,6 +299,10 @@ class Drum(Component):
             if now >= self._next_hello and self.hello is None:
                 self.transport.send(p.hello())
                 self._next_hello = now + HELLO_RETRY
+                if not self._silence_reported and now - self._connected_at >= SILENT_BOARD:
+                    self._silence_reported = True
+                    self._error(f"no answer from {self.transport.device} for {SILENT_BOARD:g} s: is the drumbridge "
+                                "firmware flashed (make -C firmware flash) and the baud rate right?")
             if now >= self._next_status:
                 self.transport.send(p.status_get())
                 self._next_status = now + self.config.status_interval_ms / 1000.0
@@ -323,6 +329,7 @@ class Drum(Component):
             self.hello = None
             self._heard_this_connection = False
             self._connected_at = now
+            self._silence_reported = False
             self.parser = p.ReplyParser()
             self.transport.send(p.hello())
             self._next_hello = now + HELLO_RETRY

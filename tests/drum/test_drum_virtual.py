@@ -144,9 +144,12 @@ def test_hello_is_retried_until_the_board_answers() -> None:
     rig = Rig()
     rig.run(2.5)
     assert rig.sent(p.hello()) == 3  # at connect, 1 s and 2 s (the bootloader may eat the first)
+    assert rig.drum.errors == 0
+    rig.run(3.5)
+    assert rig.drum.errors == 1 and "firmware flashed" in rig.drum.last_error  # reported once
     rig.link.receive(HELLO)
-    rig.run(5.0)
-    assert rig.sent(p.hello()) == 3
+    rig.run(8.0)
+    assert rig.sent(p.hello()) == 4 and rig.drum.errors == 1
 
 
 def test_restrike_inside_min_interval_is_refused_per_motor() -> None:
