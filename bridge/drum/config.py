@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from bridge.config_base import Section
 
 from bridge.drum.protocol import (CAL_MAX_INTERVAL_MS, CAL_MAX_PHASE_MS, DEFAULT_MAP, DEFAULT_MOTOR_COUNT,
                                   MAP_SLOTS, VEL_CURVES, VEL_MODES, Calibration, NoteMap)
@@ -12,12 +14,6 @@ from bridge.drum.protocol import (CAL_MAX_INTERVAL_MS, CAL_MAX_PHASE_MS, DEFAULT
 # Arduino (2341, 2a03), CH340 clones (1a86:7523), FTDI (0403); "*" matches any product id.
 DEFAULT_USB_IDS = ("2341:*", "2a03:*", "1a86:7523", "0403:*")
 _USB_ID = re.compile(r"^[0-9a-fA-F]{4}:([0-9a-fA-F]{4}|\*)$")
-
-
-class Section(BaseModel):
-    """Same rules as every set-file table (frozen, unknown keys refused); own copy to avoid an import cycle."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MotorConfig(Section):

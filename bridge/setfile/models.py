@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from bridge.config_base import Section
 
 from bridge.drum.config import DrumConfig
-
-
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ClockConfig(Section):
