@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from bridge.config_base import Section
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"  # safe inside an OSC address (no spaces, no pattern characters)
 ADDRESS_PATTERN = r"^/[^\s#*,?\[\]{}]*$"
@@ -13,12 +15,6 @@ ADDRESS_PATTERN = r"^/[^\s#*,?\[\]{}]*$"
 # What a target can ask for; "notes" (every answer note of every responder) is off unless asked.
 SendKind = Literal["clock", "drum", "responder", "notes", "cue"]
 DEFAULT_SEND: tuple[SendKind, ...] = ("clock", "drum", "responder", "cue")
-
-
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class OscTargetConfig(Section):

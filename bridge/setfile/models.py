@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from bridge.config_base import Section
+
+from bridge.drum.config import DrumConfig
 from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
-
-
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ClockConfig(Section):
@@ -37,6 +34,7 @@ class ShowConfig(Section):
     description: str = ""
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
+    drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:
