@@ -56,7 +56,8 @@ def control_addresses(commands: Iterable[CommandSpec], responders: Iterable[str]
                 continue
             verb = spec.name.split(".", 1)[1]
             types = "T" if verb == "mute" else ("f" if verb == "temperature" else "")
-            out.append(AddressSpec(f"/responder/{responder}/{verb}", types, WRITE, spec.help))
+            values = ", ".join(spec.params[1:]) or "none"
+            out.append(AddressSpec(f"/responder/{responder}/{verb}", types, WRITE, f"{spec.help} (values: {values})"))
             if verb == "mute":
                 out.append(AddressSpec(f"/responder/{responder}/unmute", "", WRITE, f"unmute {responder}"))
     known = {"panic", "transport", "osc.cue"}

@@ -76,7 +76,7 @@ def test_the_tree_lists_control_and_output_addresses(served) -> None:
     assert drumbridge["FULL_PATH"] == "/drumbridge"
     temperature = drumbridge["CONTENTS"]["responder"]["CONTENTS"]["drums"]["CONTENTS"]["temperature"]
     assert temperature == {"FULL_PATH": "/drumbridge/responder/drums/temperature", "TYPE": "f", "ACCESS": 2,
-                           "DESCRIPTION": "sampling temperature"}
+                           "DESCRIPTION": "sampling temperature (values: value)"}
     status, beat = get(http_port, "/drumbridge/clock/beat")
     assert status == 200 and beat["TYPE"] == "ii" and beat["ACCESS"] == 1
     assert get(http_port, "/drumbridge/drum/kick")[1]["TYPE"] == "f"
