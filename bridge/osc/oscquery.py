@@ -9,6 +9,7 @@ bridge/osc/advertise.py.
 from __future__ import annotations
 
 import json
+import socketserver
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,17 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bridge.osc.namespace import AddressSpec
+
+class _HttpServer(ThreadingHTTPServer):
+    """http.server without its reverse DNS lookup of the bound address (that could block the show's start)."""
+
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
 
 ATTRIBUTES = ("FULL_PATH", "CONTENTS", "TYPE", "ACCESS", "DESCRIPTION", "VALUE", "RANGE")
 
@@ -57,7 +69,7 @@ class OscQueryServer:
         self.tree = tree
         self.host_info = host_info
         self.requests = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _HttpServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -78,10 +90,10 @@ class OscQueryServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep stderr quiet
                 pass
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
+        self._server = _HttpServer((self.host, self.port), Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oscquery", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="oscquery",
+                                        daemon=True)
         self._thread.start()
 
     def answer(self, raw_path: str) -> tuple[int, Any]:
