@@ -10,6 +10,7 @@ from bridge.osc.target import OscTarget
 from bridge.scheduler import Action, BeatScheduler, Moment
 
 TAG = "osc-clock"
+STALE_BEATS = 0.5  # a beat message this far behind the song position is not sent
 
 
 def latency_groups(targets: list[OscTarget]) -> list[tuple[float, list[OscTarget]]]:
@@ -31,6 +32,7 @@ class ClockOscPublisher:
         self.bpm_change = bpm_change
         self._last_bpm: dict[str, float] = {}
         self._first_beat = math.nan
+        self.skipped = 0  # stale beats not sent
         self.lateness: list[float] = []  # seconds late per beat dispatch, for telemetry and bench (bounded)
 
     def on_transport(self, change: TransportChange) -> None:
@@ -46,6 +48,12 @@ class ClockOscPublisher:
 
     def _beat_action(self, group: list[OscTarget]) -> Action:
         def action(moment: Moment) -> float:
+            now_beat = self.clock.beat_at(moment.actual_time)
+            if moment.beat < now_beat - STALE_BEATS:
+                # The song position jumped ahead (a Link phase change, a position jump): no burst of
+                # stale beats, go on with the next beat to come.
+                self.skipped += 1
+                return float(max(math.ceil(now_beat - 1e-9), moment.beat + 1.0))
             beat = round(moment.beat)
             per_bar = self.clock.beats_per_bar
             bar, beat_in_bar = beat // per_bar + 1, beat % per_bar + 1

@@ -40,7 +40,7 @@ from bridge.clock.ephemera import Transport, TransportChange
 from bridge.commands import Commands
 from bridge.component import Component
 from bridge.osc.advertise import Advertiser
-from bridge.osc.clock_messages import ClockOscPublisher, latency_groups
+from bridge.osc.clock_messages import STALE_BEATS, ClockOscPublisher, latency_groups
 from bridge.osc.config import CueConfig, OscConfig
 from bridge.osc.control import OscControl
 from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
@@ -232,6 +232,9 @@ class OscOutput(Component):
         trigger = cue.at
 
         def action(moment: Moment) -> float | None:
+            now_beat = self.clock.beat_at(moment.actual_time)
+            if moment.beat < now_beat - STALE_BEATS:  # the song jumped past it: no stale cue
+                return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, now_beat)
             context = self._context(moment.beat)
             args = cue_args(cue.args, context)
             for target in group:
@@ -339,6 +342,7 @@ class OscOutput(Component):
             "cues_fired": self.cues_fired,
             "cues": list(self.recent_cues),
             "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
+            "stale_beats_skipped": self.clock_messages.skipped,
         }
         if self.control is not None:
             s = self.control.stats

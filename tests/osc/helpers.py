@@ -54,18 +54,26 @@ class UdpReceiver:
         self.socket.close()
 
 
-def run_capturing(engine: Engine, time: ManualTime, until: float, receivers: list[UdpReceiver]) -> None:
-    """Step `engine` in virtual time to `until`, reading every receiver after each step."""
+def run_capturing(engine: Engine, time: ManualTime, until: float, receivers: list[UdpReceiver],
+                  inputs: list[tuple[float, str, list[int]]] = ()) -> None:  # type: ignore[assignment]
+    """Step `engine` in virtual time to `until`, delivering `inputs` (time, port, bytes) when due and
+    reading every receiver after each step."""
+    pending = sorted(inputs, key=lambda item: item[0])
     if not engine.started:
         engine.start(time())
     while True:
         now = time()
+        while pending and pending[0][0] <= now:
+            t, port, data = pending.pop(0)
+            engine.post_midi(port, data, t)
         engine.step(now)
         for receiver in receivers:
             receiver.drain(now)
         if now >= until:
             return
         wake = engine.next_wakeup(now)
+        if pending:
+            wake = min(wake, pending[0][0])
         wake = min(wake, until) if math.isfinite(wake) else until
         time.set(max(wake, now + 1e-6))
 

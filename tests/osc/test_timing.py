@@ -166,3 +166,58 @@ at = {{ every_bars = 1 }}
     third = rx.at("/drumbridge/cue/every")[2]
     assert third.time == pytest.approx(show.clock.time_at(8.0), abs=1e-6)
     assert 12.0 < third.time < 14.0
+
+
+def test_after_a_stalled_clock_no_burst_of_stale_beats(receivers) -> None:
+    (rx,) = receivers(1)
+    show, time = make_show(f"""
+[clock]
+source = "midi"
+[[osc.targets]]
+name = "v"
+host = "127.0.0.1"
+port = {rx.port}
+[[osc.cues]]
+name = "bar"
+at = {{ every_bars = 1 }}
+""")
+    tick = BEAT / 24
+    start = 0.1
+    ticks = [start + k * tick for k in range(24 * 8)]  # 8 beats, then Live's clock goes silent for 4 s...
+    ticks += [ticks[-1] + 4.0 + k * tick for k in range(1, 24 * 8)]  # ...and comes back (the song went on)
+    inputs = [(start - 0.05, "drumbridge clock", [0xFA])] + [(t, "drumbridge clock", [0xF8]) for t in ticks]
+    run_capturing(show.engine, time, ticks[-1] + 0.01, [rx], inputs)
+    beats = rx.at("/drumbridge/clock/beat")
+    after = [m for m in beats if m.time > ticks[24 * 8 - 1] + 1.0]
+    # the follower counts the song on from where the ticks resumed; each beat goes out once, near its time
+    gaps = [b.time - a.time for a, b in zip(after, after[1:])]
+    assert gaps and min(gaps) > BEAT * 0.5, gaps
+    assert len(rx.at("/drumbridge/cue/bar")) <= 4 + 2
+
+
+class JumpingClock(InternalClock):
+    """An internal clock whose song position can jump ahead while running, as a Link session's can."""
+
+    def jump(self, beats: float) -> None:
+        self._anchor_beat += beats
+
+
+def test_a_jump_in_song_position_sends_no_burst_of_stale_beats(receivers) -> None:
+    (rx,) = receivers(1)
+    time = ManualTime()
+    clock = JumpingClock(120.0)
+    engine = Engine(clock, Telemetry())
+    config = OscConfig.model_validate({"targets": [{"name": "v", "host": "127.0.0.1", "port": rx.port}],
+                                       "cues": [{"name": "each", "at": {"every_bars": 1, "beat": 4}}]})
+    output = engine.add(OscOutput(config, engine.scheduler, engine.telemetry))
+    engine.start(0.0)
+    clock.poll(0.0)
+    clock.start(0.0)
+    engine.step(0.0)  # the transport change: beat grid and cues scheduled
+    run_capturing(engine, time, 1.1, [rx])  # beats 0, 1, 2 (bar 1, beats 1-3)
+    clock.jump(4.0)  # now at beat ~6.2: beats 3..6 were never played; beat 7 is next
+    run_capturing(engine, time, 2.1, [rx])
+    beats = [m.args for m in rx.at("/drumbridge/clock/beat")]
+    assert beats == [(1, 1), (1, 2), (1, 3), (2, 4), (3, 1)], beats  # beats 4-7 skipped, then on the grid
+    assert output.clock_messages.skipped == 1
+    assert [m.time for m in rx.at("/drumbridge/cue/each")] == pytest.approx([clock.time_at(7.0)])  # not beat 3
