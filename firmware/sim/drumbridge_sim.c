@@ -2,7 +2,7 @@
  * on libsimavr as an ATmega328P at 16 MHz.
  *
  * Script mode (tests):  drumbridge-sim --script FILE --ms N [--trace OUT.csv]
- * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X]
+ * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X] [--reset-on-open]
  * Both:                 [--elf FILE] [--eeprom FILE]
  *
  * Input bytes go into UART0 paced like a 115200 8N1 line; every motor pin
@@ -275,7 +275,13 @@ static double wall_seconds(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int run_pty(const char *link_path, double speed) {
+/* pty mode: the firmware's UART on a pseudo-terminal linked at link_path.
+ * Without reset_on_open we keep a slave fd open ourselves, so clients may come
+ * and go and the firmware never notices. With it, we watch the master for
+ * clients opening the port (read gives EIO while nobody has it open) and do
+ * what an Uno does when DTR drops: reset, stay ~0.5 s in the bootloader
+ * (bytes sent meanwhile are lost), then boot with a fresh boot notice. */
+static int run_pty(const char *link_path, double speed, int reset_on_open) {
     int slave;
     char name[PATH_MAX];
     if (openpty(&pty_master, &slave, name, NULL, NULL) < 0) {
@@ -286,8 +292,10 @@ static int run_pty(const char *link_path, double speed) {
     tcgetattr(slave, &tio);
     cfmakeraw(&tio);
     tcsetattr(slave, TCSANOW, &tio);
-    /* Keeping our slave fd open means the master never sees a hangup when a
-     * client closes the port; clients may reopen it as often as they like. */
+    if (reset_on_open) {
+        close(slave);
+        slave = -1;
+    }
     fcntl(pty_master, F_SETFL, fcntl(pty_master, F_GETFL) | O_NONBLOCK);
     unlink(link_path);
     if (symlink(name, link_path) < 0) {
@@ -297,9 +305,10 @@ static int run_pty(const char *link_path, double speed) {
     printf("READY %s %s\n", link_path, name);
     fflush(stdout);
 
-    const double start = wall_seconds();
+    double start = wall_seconds();
     const avr_cycle_count_t slice = 100 * CYCLES_PER_US;
     double last_flush = start;
+    int client = 0;
     int rc = 0;
     while (!stop_requested) {
         if (reset_requested) {
@@ -310,6 +319,28 @@ static int run_pty(const char *link_path, double speed) {
         ssize_t n;
         while ((n = read(pty_master, buf, sizeof(buf))) > 0) {
             for (ssize_t i = 0; i < n; i++) enqueue(buf[i], avr->cycle);
+        }
+        if (reset_on_open) {
+            int present = !(n < 0 && errno == EIO);
+            if (present != client) {
+                client = present;
+                row(now_us(), "client", present ? "open" : "closed");
+                if (present) {
+                    external_reset();
+                    struct timespec boot = {0, 500 * 1000 * 1000};  /* optiboot's wait */
+                    nanosleep(&boot, NULL);
+                    while (read(pty_master, buf, sizeof(buf)) > 0) {
+                    }  /* the bootloader ate these */
+                    queue_head = queue_tail;
+                    start += 0.5;
+                }
+            }
+            if (!client) {
+                struct timespec idle = {0, 10 * 1000 * 1000};
+                nanosleep(&idle, NULL);  /* nobody listening: poll gently, keep sim time still */
+                start += 0.01;
+                continue;
+            }
         }
         avr_cycle_count_t slice_end = avr->cycle + slice;
         while (avr->cycle < slice_end) {
@@ -334,7 +365,7 @@ static int run_pty(const char *link_path, double speed) {
         }
     }
     unlink(link_path);
-    close(slave);
+    if (slave >= 0) close(slave);
     return rc;
 }
 
@@ -348,15 +379,17 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: drumbridge-sim [--elf FILE] [--eeprom FILE] [--trace OUT.csv]\n"
-            "                      (--script FILE --ms N | --pty PATH [--speed X])\n"
+            "                      (--script FILE --ms N | --pty PATH [--speed X] [--reset-on-open])\n"
             "  --elf FILE     firmware ELF (default: drumbridge.elf next to this binary)\n"
             "  --eeprom FILE  1024-byte EEPROM image, loaded at start (if present), saved at exit\n"
-            "  --trace FILE   CSV rows time_us,what,value (default stdout in script mode)\n"
+            "  --trace FILE   CSV rows time_us,what,value (default: stdout in script mode, none in pty mode)\n"
             "  --script FILE  lines 'TIME_US HEX HEX ...' or 'TIME_US reset' ('-' = stdin)\n"
             "  --ms N         simulated milliseconds to run in script mode\n"
             "  --pty PATH     make a pty, link it at PATH, bridge it in real time until SIGINT/SIGTERM;\n"
             "                 SIGUSR1 presses the reset button\n"
-            "  --speed X      pty mode: simulated seconds per wall second (default 1, 0 = flat out)\n");
+            "  --speed X      pty mode: simulated seconds per wall second (default 1, 0 = flat out)\n"
+            "  --reset-on-open  pty mode: reset like an Uno when a client opens the port (DTR),\n"
+            "                 then 0.5 s of bootloader before the firmware runs\n");
 }
 
 int main(int argc, char **argv) {
@@ -364,8 +397,13 @@ int main(int argc, char **argv) {
     const char *script = NULL, *pty_path = NULL;
     long ms = -1;
     double speed = 1.0;
+    int reset_on_open = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--reset-on-open") == 0) {
+            reset_on_open = 1;
+            continue;
+        }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
@@ -437,7 +475,9 @@ int main(int argc, char **argv) {
     }
     avr->data[REG_MCUSR] = MCUSR_PORF;
 
+    /* stdout carries the CSV in script mode; in pty mode it only says READY. */
     trace = stdout;
+    if (!trace_path && pty_path) trace_path = "/dev/null";
     if (trace_path && !(trace = fopen(trace_path, "w"))) {
         fprintf(stderr, "drumbridge-sim: cannot write %s: %s\n", trace_path, strerror(errno));
         return 2;
@@ -459,7 +499,7 @@ int main(int argc, char **argv) {
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int rc = script ? run_script(script, (unsigned long)ms) : run_pty(pty_path, speed);
+    int rc = script ? run_script(script, (unsigned long)ms) : run_pty(pty_path, speed, reset_on_open);
     fflush(trace);
     if (trace != stdout) fclose(trace);
     if (eeprom_path) save_eeprom(eeprom_path);

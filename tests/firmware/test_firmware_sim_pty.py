@@ -66,3 +66,29 @@ def test_pty_bridges_bytes_both_ways_in_real_time(tmp_path: Path) -> None:
     assert states[:4] == ["fwd", "off", "back", "off"]
     # Simulated time tracked the wall clock: the run lasted well under 10 s of sim time.
     assert int(rows[-1].split(",")[0]) < 10_000_000
+
+
+def test_reset_on_open_behaves_like_an_uno(tmp_path: Path) -> None:
+    """Each open of the port resets the drum: a fresh boot notice after the bootloader's wait."""
+    link = tmp_path / "drum"
+    proc = subprocess.Popen(
+        [str(SIM_BINARY), "--pty", str(link), "--reset-on-open"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout.readline().split()[:2] == ["READY", str(link)]
+        for _ in range(2):
+            fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
+            tty.setraw(fd)
+            opened = time.monotonic()
+            boot = read_until(fd, b"\xf7", 3.0)
+            assert sysex_messages(boot) == [bytes.fromhex("F0 7D 70 01 01 00 00 02 01 04 00 F7")]
+            assert time.monotonic() - opened >= 0.45  # the bootloader's wait
+            os.write(fd, bytes.fromhex("F0 7D 01 F7"))
+            assert sysex_messages(read_until(fd, b"\xf7", 3.0))[0][:3] == bytes.fromhex("F0 7D 41")
+            os.close(fd)
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+    assert proc.returncode == 0
