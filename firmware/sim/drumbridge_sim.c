@@ -50,6 +50,7 @@
 #define QUEUE_SIZE 65536
 
 static avr_t *avr;
+static avr_uart_t *uart0;
 static FILE *trace;
 static int pty_master = -1;
 static volatile sig_atomic_t stop_requested;
@@ -141,11 +142,16 @@ static void enqueue(uint8_t b, avr_cycle_count_t start) {
     have_last_start = 1;
 }
 
-/* Puts due bytes on the UART line; the firmware sees each one when its
- * stop bit is done (simavr raises RXC one byte time after the input IRQ). */
+/* Puts due bytes on the UART line so that the firmware sees each one (RXC)
+ * exactly when its stop bit ends on a 115200 baud line. simavr raises RXC one
+ * byte time after the input IRQ, and v1.6 counts a parity bit that 8N1 does
+ * not have, so we set its byte time to the real 10 bits first. */
 static void inject_due(void) {
     avr_irq_t *in = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
-    while (queue_head != queue_tail && avr->cycle >= queue_start[queue_head]) {
+    while (queue_head != queue_tail) {
+        const avr_cycle_count_t byte_cycles = uart_byte_cycles();
+        const avr_cycle_count_t stop = queue_start[queue_head] + HOST_BYTE_CYCLES;
+        if (avr->cycle + byte_cycles < stop) return;
         uint8_t b = queue_byte[queue_head];
         queue_head = (queue_head + 1) % QUEUE_SIZE;
         char hex[4];
@@ -154,7 +160,8 @@ static void inject_due(void) {
             row(now_us(), "rxlost", hex);
             continue;
         }
-        row((avr->cycle + uart_byte_cycles()) / CYCLES_PER_US, "rx", hex);
+        if (uart0) uart0->cycles_per_byte = byte_cycles;
+        row((avr->cycle + byte_cycles) / CYCLES_PER_US, "rx", hex);
         avr_raise_irq(in, b);
     }
 }
@@ -460,6 +467,9 @@ int main(int argc, char **argv) {
     }
     avr_init(avr);
     avr->log = LOG_ERROR;
+    for (avr_io_t *io = avr->io_port; io; io = io->next) {
+        if (io->kind && strcmp(io->kind, "uart") == 0) uart0 = (avr_uart_t *)io;
+    }
     avr_load_firmware(avr, &fw);
     avr->frequency = F_CPU_HZ;
     avr->sleep = no_sleep;
