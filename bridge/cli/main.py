@@ -14,8 +14,10 @@ from bridge import __version__
 # Modules import their heavy dependencies inside the handler so `--help` stays fast.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.run_cmd",
+    "bridge.cli.demo_cmd",
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
+    "bridge.cli.model_cmd",
 )
 
 

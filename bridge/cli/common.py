@@ -1,0 +1,79 @@
+"""Helpers shared by the subcommands: finding and loading set files, running a show until told to stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bridge.cli.main import CliError
+from bridge.setfile import SetFileError, ShowConfig, load_set
+
+REPO_SETS = Path(__file__).resolve().parent.parent.parent / "live_sets"
+DEFAULT_SET = "live_sets/demo.toml"
+
+
+def resolve_set_path(name: str | None) -> Path:
+    """A set file path: as given, else relative to the project's live_sets/ (so `demo.toml` works anywhere)."""
+    candidate = Path(name or DEFAULT_SET)
+    if candidate.exists():
+        return candidate
+    for alternative in (REPO_SETS / candidate.name, REPO_SETS / f"{candidate.name}.toml"):
+        if alternative.exists():
+            return alternative
+    return candidate
+
+
+def load_or_fail(name: str | None) -> tuple[Path, ShowConfig]:
+    """Load a set file or raise CliError with every problem in it."""
+    path = resolve_set_path(name)
+    try:
+        return path, load_set(path)
+    except SetFileError as error:
+        raise CliError(f"set file has errors, nothing started:\n{error}") from None
+
+
+def install_sigterm() -> None:
+    """Make SIGTERM stop a show the same clean way as Ctrl-C."""
+    def handler(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, handler)
+
+
+def jack_missing() -> bool:
+    """True on Linux when ports would go to JACK and no JACK server answers."""
+    if sys.platform != "linux":
+        return False
+    import rtmidi
+
+    from bridge.midi.api import chosen_api
+    from bridge.midi.jack_server import server_running
+
+    return chosen_api() == rtmidi.API_UNIX_JACK and not server_running()
+
+
+def ensure_midi_system(private_server: str = "drumbridge") -> object | None:
+    """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None."""
+    from bridge.midi.jack_server import JackServer
+
+    if not jack_missing():
+        return None
+    name = os.environ.get("JACK_DEFAULT_SERVER") or private_server
+    server = JackServer(name).start()
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    print(f"started a private JACK server {name!r} (dummy driver); "
+          f"connect to it with JACK_DEFAULT_SERVER={name}", file=sys.stderr)
+    return server
+
+
+def wait_for(runner: object, seconds: float | None) -> None:
+    """Block until `seconds` pass, the engine stops, or Ctrl-C."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return
+        if runner.wait(0.25 if remaining is None else min(remaining, 0.25)):  # type: ignore[attr-defined]
+            return

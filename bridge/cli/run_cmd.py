@@ -1,0 +1,88 @@
+"""`drumbridge run [SET]`: run a show from a set file until Ctrl-C (or --seconds)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from bridge.cli.common import (
+    DEFAULT_SET,
+    ensure_midi_system,
+    install_sigterm,
+    jack_missing,
+    load_or_fail,
+    wait_for,
+)
+from bridge.cli.main import CliError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="run a show", description="Run a show from a set file. "
+                                   "Ctrl-C stops it cleanly: all notes off on every output, ports closed.")
+    add_run_arguments(parser)
+    parser.set_defaults(func=handle)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, with_set: bool = True) -> None:
+    if with_set:
+        parser.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"set file (default: {DEFAULT_SET})")
+    parser.add_argument("--headless", action="store_true", help="no dashboard and no beat lines; log only")
+    parser.add_argument("--seconds", type=float, default=None, metavar="N", help="stop after N seconds")
+    parser.add_argument("--private-jack", action="store_true",
+                        help="start a private JACK server when none runs (Linux)")
+
+
+def handle(args: argparse.Namespace) -> int:
+    return run_show(args.set, headless=args.headless, seconds=args.seconds, private_jack=args.private_jack)
+
+
+def run_show(set_name: str | None, headless: bool, seconds: float | None, private_jack: bool) -> int:
+    """Load, wire and run a show in real time; clean shutdown on every exit path."""
+    started = time.monotonic()
+    path, config = load_or_fail(set_name)
+    if seconds is not None and seconds <= 0:
+        raise CliError("--seconds must be positive")
+
+    from bridge.console import BeatPrinter
+    from bridge.midi.api import MidiUnavailable
+    from bridge.midi.factory import RtMidiPorts
+    from bridge.runner import RealtimeRunner
+    from bridge.show import Show
+    from bridge.timebase import monotonic_time
+
+    install_sigterm()
+    jack = None
+    try:
+        if private_jack:
+            jack = ensure_midi_system()
+        elif jack_missing():
+            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+            raise CliError(f"no JACK server {server!r} is running, so no MIDI ports can be made; start one "
+                           "(for example with qjackctl), or pass --private-jack")
+        try:
+            show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
+        except MidiUnavailable as error:
+            raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
+                from None
+        if not headless:
+            show.engine.add(BeatPrinter(show.engine.scheduler))
+        runner = RealtimeRunner(show.engine, monotonic_time)
+        runner.start()
+        ready_ms = (time.monotonic() - started) * 1000
+        print(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
+              f"ready in {ready_ms:.0f} ms); Ctrl-C stops", file=sys.stderr, flush=True)
+        try:
+            wait_for(runner, seconds)
+        except KeyboardInterrupt:
+            print("drumbridge: stopping: all notes off", file=sys.stderr)
+        finally:
+            runner.stop()
+        if runner.error is not None:
+            print(f"drumbridge: engine stopped on an error: {runner.error!r}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        if jack is not None:
+            jack.stop()  # type: ignore[attr-defined]

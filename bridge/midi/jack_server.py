@@ -1,0 +1,74 @@
+"""Start and stop a private JACK server (dummy driver): real virtual MIDI ports with no sound card."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from types import TracebackType
+
+
+class JackServer:
+    """A `jackd -d dummy` process with its own server name; a context manager."""
+
+    def __init__(self, name: str, period: int = 64, rate: int = 48000) -> None:
+        self.name = name
+        self.period = period
+        self.rate = rate
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 5.0) -> JackServer:
+        """Start jackd and wait until clients can connect; raise with jackd's own output if it fails."""
+        jackd = shutil.which("jackd")
+        if jackd is None:
+            raise RuntimeError("jackd is not installed (apt-get install jackd2)")
+        env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
+        command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
+                   "-r", str(self.rate), "-p", str(self.period)]
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+                raise RuntimeError(f"jackd exited with {self.process.returncode}: {output.strip()[-500:]}")
+            if self.is_ready():
+                return self
+            time.sleep(0.02)  # waiting for an external process to come up, not for our own behaviour
+        self.stop()
+        raise RuntimeError(f"jackd server {self.name!r} not ready after {timeout} s")
+
+    def is_ready(self) -> bool:
+        """True when `jack_lsp` (or a client) can reach the server."""
+        return server_running(self.name)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+        self.process = None
+
+    def __enter__(self) -> JackServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def server_running(name: str | None = None) -> bool:
+    """Whether a JACK server (by name, default JACK_DEFAULT_SERVER or 'default') accepts clients."""
+    server = name or os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    jack_lsp = shutil.which("jack_lsp")
+    if jack_lsp is None:
+        return False
+    env = dict(os.environ, JACK_NO_START_SERVER="1")
+    result = subprocess.run([jack_lsp, "-s", server], env=env, capture_output=True, timeout=5)
+    return result.returncode == 0 and b"not running" not in result.stderr

@@ -1,0 +1,198 @@
+"""Virtual MIDI ports named `drumbridge …`: inputs feed the engine's inbox, outputs remember sounding notes.
+
+Inputs run rtmidi's callback (on rtmidi's thread) and only stamp and queue the raw bytes; parsing and
+everything musical happens on the engine thread. Outputs track note-ons so `panic()` can silence
+exactly what sounds, plus All Notes Off on every channel used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import rtmidi
+
+from bridge.midi.api import MidiUnavailable, make_midi_in, make_midi_out
+from bridge.timebase import TimeSource, monotonic_time
+
+RawHandler = Callable[[str, list[int], float], None]  # (port name, bytes, time)
+
+
+@dataclass
+class PortStats:
+    """Traffic counters for one port, for telemetry."""
+
+    messages: int = 0
+    errors: int = 0
+    last_time: float | None = None
+
+
+class VirtualInput:
+    """A virtual MIDI input other apps send to; every message goes to `handler` with its arrival time."""
+
+    def __init__(self, name: str, handler: RawHandler, time_source: TimeSource = monotonic_time,
+                 client: str = "drumbridge") -> None:
+        self.name = name
+        self.stats = PortStats()
+        self._handler = handler
+        self._time = time_source
+        self._rt: rtmidi.MidiIn | None = make_midi_in(client)
+        try:
+            self._rt.open_virtual_port(name)
+        except rtmidi.Error as error:
+            raise MidiUnavailable(f"cannot create virtual input {name!r}: {error}") from error
+        self._rt.ignore_types(sysex=False, timing=False, active_sense=True)
+        self._rt.set_callback(self._on_message)
+
+    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+        t = self._time()
+        data, _delta = event
+        self.stats.messages += 1
+        self.stats.last_time = t
+        self._handler(self.name, data, t)
+
+    @property
+    def is_open(self) -> bool:
+        return self._rt is not None
+
+    def close(self) -> None:
+        if self._rt is not None:
+            self._rt.cancel_callback()
+            self._rt.close_port()
+            self._rt.delete()
+            self._rt = None
+
+
+@dataclass
+class SoundingNotes:
+    """Which (channel, note) pairs have had a note-on without a matching note-off."""
+
+    notes: dict[tuple[int, int], int] = field(default_factory=dict)
+    channels: set[int] = field(default_factory=set)
+
+    def track(self, data: list[int]) -> None:
+        """Update from one outgoing message."""
+        if not data:
+            return
+        kind, channel = data[0] & 0xF0, data[0] & 0x0F
+        if kind == 0x90 and len(data) >= 3 and data[2] > 0:
+            self.channels.add(channel)
+            self.notes[(channel, data[1])] = self.notes.get((channel, data[1]), 0) + 1
+        elif (kind == 0x80 or (kind == 0x90 and len(data) >= 3 and data[2] == 0)) and len(data) >= 2:
+            self.notes.pop((channel, data[1]), None)
+
+    def release_messages(self) -> list[list[int]]:
+        """Note-offs for every sounding note, then All Notes Off (CC 123) on every channel used."""
+        messages = [[0x80 | ch, note, 0] for (ch, note) in sorted(self.notes)]
+        messages += [[0xB0 | ch, 123, 0] for ch in sorted(self.channels)]
+        self.notes.clear()
+        return messages
+
+
+class VirtualOutput:
+    """A virtual MIDI output other apps listen to; thread-safe `send`, and `panic` that silences it."""
+
+    def __init__(self, name: str, client: str = "drumbridge") -> None:
+        self.name = name
+        self.stats = PortStats()
+        self.sounding = SoundingNotes()
+        self._lock = threading.Lock()
+        self._rt: rtmidi.MidiOut | None = make_midi_out(client)
+        try:
+            self._rt.open_virtual_port(name)
+        except rtmidi.Error as error:
+            raise MidiUnavailable(f"cannot create virtual output {name!r}: {error}") from error
+
+    def send(self, data: list[int]) -> None:
+        """Send one message (raw bytes); errors are counted, never raised into the show."""
+        with self._lock:
+            if self._rt is None:
+                self.stats.errors += 1
+                return
+            try:
+                self._rt.send_message(data)
+            except (rtmidi.Error, ValueError, TypeError):
+                self.stats.errors += 1
+                return
+            self.stats.messages += 1
+            self.sounding.track(data)
+
+    def panic(self) -> int:
+        """Note-off for every sounding note and All Notes Off; return how many messages were sent."""
+        with self._lock:
+            messages = self.sounding.release_messages()
+        for data in messages:
+            self.send(data)
+        return len(messages)
+
+    def close(self) -> None:
+        """Silence and close the port."""
+        self.panic()
+        with self._lock:
+            if self._rt is not None:
+                self._rt.close_port()
+                self._rt.delete()
+                self._rt = None
+
+
+def list_ports() -> dict[str, list[str]]:
+    """Every MIDI port on the chosen API: `sources` send MIDI (apps' outputs), `destinations` receive it."""
+    midi_in, midi_out = make_midi_in("drumbridge-list"), make_midi_out("drumbridge-list")
+    try:
+        return {"sources": list(midi_in.get_ports()), "destinations": list(midi_out.get_ports())}
+    finally:
+        midi_in.delete()
+        midi_out.delete()
+
+
+def find_port(ports: list[str], name: str) -> int:
+    """Index of the port whose name is `name` or ends with `:name` (JACK prefixes the client)."""
+    for index, port in enumerate(ports):
+        if port == name or port.endswith(":" + name) or port.split(":", 1)[-1] == name:
+            return index
+    raise MidiUnavailable(f"no MIDI port named {name!r} (have: {', '.join(ports) or 'none'})")
+
+
+class ExternalOutput:
+    """An output connected to someone else's input port (how Live, or a test, talks to our virtual inputs)."""
+
+    def __init__(self, target: str, client: str = "drumbridge-ext") -> None:
+        self._rt = make_midi_out(client)
+        self._rt.open_port(find_port(list(self._rt.get_ports()), target))
+
+    def send(self, data: list[int]) -> None:
+        self._rt.send_message(data)
+
+    def close(self) -> None:
+        self._rt.close_port()
+        self._rt.delete()
+
+
+class ExternalInput:
+    """An input connected to someone else's output port, collecting (bytes, time) pairs."""
+
+    def __init__(self, source: str, time_source: TimeSource = monotonic_time,
+                 client: str = "drumbridge-ext") -> None:
+        self.received: list[tuple[list[int], float]] = []
+        self._time = time_source
+        self._lock = threading.Lock()
+        self._rt = make_midi_in(client)
+        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._rt.open_port(find_port(list(self._rt.get_ports()), source))
+        self._rt.set_callback(self._on_message)
+
+    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+        with self._lock:
+            self.received.append((event[0], self._time()))
+
+    def take(self) -> list[tuple[list[int], float]]:
+        """Messages received so far (and forget them)."""
+        with self._lock:
+            items, self.received = self.received, []
+        return items
+
+    def close(self) -> None:
+        self._rt.cancel_callback()
+        self._rt.close_port()
+        self._rt.delete()

@@ -1,0 +1,1 @@
+"""OSC out to the video machines (VDMX & co) and OSC control in."""

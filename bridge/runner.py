@@ -1,0 +1,86 @@
+"""Drive an engine: in real time on its own thread, or in virtual time as fast as the CPU allows."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import threading
+from collections.abc import Iterable
+
+from bridge.engine import Engine
+from bridge.timebase import ManualTime, TimeSource, monotonic_time
+
+
+class RealtimeRunner:
+    """Runs `engine.step` on a thread: sleeps until the next wakeup or until input arrives."""
+
+    def __init__(self, engine: Engine, time_source: TimeSource = monotonic_time, max_wait: float = 0.05) -> None:
+        self.engine = engine
+        self.time = time_source
+        self.max_wait = max_wait
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        engine.set_waker(self._wake.set)
+
+    def start(self) -> None:
+        self.engine.start(self.time())
+        self._thread = threading.Thread(target=self._loop, name="drumbridge-engine", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                now = self.time()
+                self.engine.step(now)
+                wait = self.engine.next_wakeup(now) - self.time()
+                if wait > 0:
+                    self._wake.wait(min(wait, self.max_wait))
+                self._wake.clear()
+        except BaseException as error:  # noqa: BLE001 - reported to the caller, show shuts down cleanly
+            self.error = error
+            self.engine.telemetry.event("error", "engine", f"engine thread crashed: {error!r}")
+        finally:
+            self._stop.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the engine thread ends (or `timeout`); True if it ended."""
+        return self._stop.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop the thread, then panic and close every component."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self.engine.shutdown()
+
+
+def run_virtual(engine: Engine, time: ManualTime, until: float,
+                inputs: Iterable[tuple[float, str, list[int]]] = (), start: bool = True) -> None:
+    """Step `engine` in virtual time up to `until`, delivering `inputs` (time, port, bytes) when due.
+
+    Time jumps straight from one wakeup to the next, so an hour of show runs in seconds.
+    """
+    pending = [(t, i, port, data) for i, (t, port, data) in enumerate(inputs)]
+    heapq.heapify(pending)
+    if start and not engine.started:
+        engine.start(time())
+    while True:
+        now = time()
+        while pending and pending[0][0] <= now:
+            t, _i, port, data = heapq.heappop(pending)
+            engine.post_midi(port, data, t)
+        engine.step(now)
+        wake = engine.next_wakeup(now)
+        if pending:
+            wake = min(wake, pending[0][0])
+        if now >= until:
+            return
+        wake = min(wake, until) if math.isfinite(wake) else until
+        time.set(max(wake, now + 1e-6))

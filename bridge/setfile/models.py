@@ -1,0 +1,69 @@
+"""The schema of a set file. Every section is a frozen pydantic model that refuses unknown keys."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Section(BaseModel):
+    """Base of every set-file table: immutable, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClockConfig(Section):
+    """Where the tempo comes from."""
+
+    source: Literal["midi", "internal", "link"] = Field(
+        "internal", description="midi: follow Live's MIDI clock; internal: drumbridge is master; link: Ableton Link")
+    port: str = Field("drumbridge clock", min_length=1,
+                      description="virtual MIDI input drumbridge creates for Live's clock (source = midi)")
+    output: str = Field("drumbridge clock out", min_length=1,
+                        description="virtual MIDI output that carries drumbridge's clock (source = internal)")
+    bpm: float = Field(120.0, ge=20.0, le=400.0, description="start tempo (internal, link); a hint for midi")
+    beats_per_bar: int = Field(4, ge=1, le=16, description="quarter notes per bar")
+    autostart: bool = Field(True, description="internal: start the transport when the show starts")
+    quantum: float = Field(4.0, gt=0, le=64, description="link: beats per phase cycle")
+
+
+class OscTargetConfig(Section):
+    """One OSC receiver (VDMX on this machine, a second video machine on the LAN)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    prefix: str = Field("/drumbridge", pattern=r"^/[^\s#*,?\[\]{}]*$")
+    latency_ms: float = Field(0.0, ge=0.0, le=1000.0,
+                              description="send this much early to hide the receiver's own video latency")
+
+
+class OscConfig(Section):
+    """OSC out (targets) and, later, OSC control in."""
+
+    targets: list[OscTargetConfig] = Field(default_factory=list)
+
+    @field_validator("targets")
+    @classmethod
+    def _unique_names(cls, targets: list[OscTargetConfig]) -> list[OscTargetConfig]:
+        names = [t.name for t in targets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"target names must be unique; repeated: {', '.join(duplicates)}")
+        return targets
+
+
+class ShowConfig(Section):
+    """A whole show: clock, OSC, and the sections later parts of drumbridge add."""
+
+    name: str = Field("", description="shown in the dashboard and logs")
+    description: str = ""
+    clock: ClockConfig = Field(default_factory=ClockConfig)
+    osc: OscConfig = Field(default_factory=OscConfig)
+
+    @model_validator(mode="after")
+    def _ports_distinct(self) -> ShowConfig:
+        if self.clock.port == self.clock.output:
+            raise ValueError("clock.port and clock.output must be different port names")
+        return self

@@ -1,0 +1,140 @@
+"""A show wired from a set file: clock, ports, OSC and every section's components on one engine."""
+
+from __future__ import annotations
+
+from bridge.clock.ephemera import Transport
+from bridge.clock.follower import MidiClockFollower
+from bridge.clock.internal import InternalClock
+from bridge.clock.link import LinkClock, open_link_session
+from bridge.clock.source import ClockSource
+from bridge.commands import Commands
+from bridge.component import Component
+from bridge.engine import Engine
+from bridge.midi.factory import InputPort, OutputPort, PortFactory
+from bridge.osc.output import OscOutput
+from bridge.setfile.models import ClockConfig, ShowConfig
+from bridge.telemetry import Telemetry
+from bridge.timebase import TimeSource
+
+
+class PortSet(Component):
+    """Every MIDI port the show opened: telemetry per port, panic on every output, closed last."""
+
+    name = "ports"
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self.telemetry = telemetry
+        self.inputs: list[InputPort] = []
+        self.outputs: list[OutputPort] = []
+
+    def panic(self) -> None:
+        for port in self.outputs:
+            port.panic()
+
+    def close(self) -> None:
+        for port in self.outputs:
+            port.close()
+        for port in self.inputs:
+            port.close()
+
+    def publish(self, now: float) -> None:
+        self.telemetry.replace("ports", {
+            "inputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors,
+                        "idle_s": None if p.stats.last_time is None else round(now - p.stats.last_time, 3)}
+                       for p in self.inputs],
+            "outputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors}
+                        for p in self.outputs],
+        })
+
+
+class InternalTransport(Component):
+    """Starts the internal master clock with the show (when the set file asks) and takes start/stop commands."""
+
+    name = "transport"
+
+    def __init__(self, clock: InternalClock, autostart: bool, time_source: TimeSource) -> None:
+        self.clock = clock
+        self.autostart = autostart
+        self.time = time_source
+
+    def start(self, now: float) -> None:
+        self.clock.poll(now)  # put the tick grid in place before the first beat
+        if self.autostart:
+            self.clock.start(now)
+
+    def close(self) -> None:
+        """Send Stop on the way out, so anything following our clock stops too."""
+        self.clock.stop(self.time())
+
+
+class Show:
+    """Everything one set file describes, ready to be stepped by a runner."""
+
+    def __init__(self, config: ShowConfig, ports: PortFactory, time_source: TimeSource,
+                 telemetry: Telemetry | None = None) -> None:
+        self.config = config
+        self.time = time_source
+        self.ports = ports
+        self.telemetry = telemetry or Telemetry()
+        self.port_set = PortSet(self.telemetry)
+        clock = self._build_clock(config.clock)
+        self.engine = Engine(clock, self.telemetry)
+        self.engine.add(self.port_set)
+        if isinstance(clock, MidiClockFollower):
+            self.open_input(config.clock.port)
+            self.engine.clock_port = config.clock.port
+        elif isinstance(clock, InternalClock):
+            out = self.open_output(config.clock.output)
+            clock.send = out.send
+            self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
+        self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
+        self.commands = Commands(self.engine)
+        self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
+        self.commands.register("transport", self._transport,
+                               "start / stop / continue the internal clock")
+        self.telemetry.publish("show", name=config.name, description=config.description)
+
+    @property
+    def clock(self) -> ClockSource:
+        return self.engine.clock
+
+    def _build_clock(self, config: ClockConfig) -> ClockSource:
+        if config.source == "midi":
+            return MidiClockFollower(bpm_hint=config.bpm, beats_per_bar=config.beats_per_bar)
+        if config.source == "internal":
+            return InternalClock(config.bpm, config.beats_per_bar)
+        return LinkClock(open_link_session(config.bpm, config.quantum), config.beats_per_bar)
+
+    def open_input(self, name: str) -> InputPort:
+        """A virtual input whose messages reach the engine's inbox."""
+        port = self.ports.open_input(name, self.engine_post)
+        self.port_set.inputs.append(port)
+        return port
+
+    def open_output(self, name: str) -> OutputPort:
+        """A virtual output, silenced by panic and closed at shutdown."""
+        port = self.ports.open_output(name)
+        self.port_set.outputs.append(port)
+        return port
+
+    def engine_post(self, port: str, data: list[int], t: float) -> None:
+        self.engine.post_midi(port, data, t)
+
+    # -- commands (run on the engine thread via self.commands) -------------------------------
+    def _transport(self, action: str) -> None:
+        """start / stop / continue the internal clock; other sources are steered from their master."""
+        clock = self.engine.clock
+        if action not in ("start", "stop", "continue"):
+            self.telemetry.event("warning", "transport", f"unknown transport action {action!r}")
+            return
+        if not isinstance(clock, InternalClock):
+            self.telemetry.event("warning", "transport", f"{action}: the clock follows {clock.name}; "
+                                 "start and stop it there")
+            return
+        now = self.time()
+        if action == "start":
+            clock.start(now)
+        elif action == "stop":
+            clock.stop(now)
+        elif clock.transport is Transport.STOPPED:
+            clock.continue_(now)

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real rig (JACK server, oscdump, socat) started and stopped by the tests themselves."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bridge.midi.jack_server import JackServer
+from tests.rig.oscdump import OscDump
+from tests.rig.socat import SocatCable
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def jack_server() -> Iterator[JackServer]:
+    """A private JACK server (dummy driver, unique name) for the whole test session."""
+    if shutil.which("jackd") is None:
+        pytest.skip("jackd not installed (make test installs it)")
+    name = f"dbtest-{uuid.uuid4().hex[:8]}"
+    server = JackServer(name).start()
+    previous = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "DRUMBRIDGE_MIDI_API", "JACK_NO_START_SERVER")}
+    os.environ.update(JACK_DEFAULT_SERVER=name, DRUMBRIDGE_MIDI_API="jack", JACK_NO_START_SERVER="1")
+    try:
+        yield server
+    finally:
+        server.stop()
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def oscdump() -> Iterator[OscDump]:
+    """An oscdump process listening on a free UDP port."""
+    if shutil.which("oscdump") is None:
+        pytest.skip("oscdump not installed (make test installs liblo-tools)")
+    dump = OscDump()
+    try:
+        yield dump
+    finally:
+        dump.close()
+
+
+@pytest.fixture
+def socat_cable(tmp_path: Path) -> Iterator[SocatCable]:
+    """A pty pair made by socat."""
+    if shutil.which("socat") is None:
+        pytest.skip("socat not installed (make test installs it)")
+    cable = SocatCable(tmp_path)
+    try:
+        yield cable
+    finally:
+        cable.stop()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, present on developer machines and in CI, not in a user's clone."""
+    path = SHARED / "data"
+    if not path.exists():
+        pytest.skip("../shared/data not present")
+    return path
