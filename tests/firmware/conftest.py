@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import fwsim
+from tests.firmware import fwsim
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from fwsim import FIRMWARE_DIR, run_script, sysex_messages
+from tests.firmware.fwsim import FIRMWARE_DIR, run_script, sysex_messages
 
 pytestmark = pytest.mark.usefixtures("sim")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fwsim import SimRun, run_script, sysex_messages
+from tests.firmware.fwsim import SimRun, run_script, sysex_messages
 
 pytestmark = pytest.mark.usefixtures("sim")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fwsim import SIM_BINARY, sysex_messages
+from tests.firmware.fwsim import SIM_BINARY, sysex_messages
 
 pytestmark = pytest.mark.usefixtures("sim")
 
