@@ -3,7 +3,7 @@
  *
  * Script mode (tests):  drumbridge-sim --script FILE --ms N [--trace OUT.csv]
  * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X] [--reset-on-open]
- * Both:                 [--elf FILE] [--eeprom FILE]
+ * Both:                 [--elf FILE] [--eeprom FILE] [--mcusr HEX]
  *
  * Input bytes go into UART0 paced like a 115200 8N1 line; every motor pin
  * change, LED change, received and sent byte is written as a CSV row
@@ -55,6 +55,7 @@ static FILE *trace;
 static int pty_master = -1;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reset_requested;
+static volatile sig_atomic_t hang_requested;
 
 static const uint8_t motor_pins[DB_MOTOR_COUNT][3] = DB_HBRIDGE_PINS;
 static uint8_t pin_level[20];
@@ -175,6 +176,18 @@ static void external_reset(void) {
     }
 }
 
+/* Makes the firmware hang as a bug would: interrupts off, PC parked on an
+ * `rjmp .` written into the (unused) bootloader area. Only the watchdog can
+ * get it out; the pins keep whatever they were driving. */
+static void hang_firmware(void) {
+    const uint32_t at = (avr->flashend + 1) - 4;
+    avr->flash[at] = 0xFF;  /* rjmp .-2 = 0xCFFF, little-endian */
+    avr->flash[at + 1] = 0xCF;
+    avr->sreg[S_I] = 0;
+    avr->pc = at;
+    row(now_us(), "hang", "firmware");
+}
+
 static void watch_pin(int pin) {
     char port = pin < 8 ? 'D' : pin < 14 ? 'B' : 'C';
     int bit = pin < 8 ? pin : pin < 14 ? pin - 8 : pin - 14;
@@ -228,7 +241,8 @@ static int run_script(const char *path, unsigned long ms) {
         fprintf(stderr, "drumbridge-sim: cannot open script %s: %s\n", path, strerror(errno));
         return 2;
     }
-    avr_cycle_count_t resets[256];
+    avr_cycle_count_t resets[256];  /* reset and hang events, in file order */
+    int hang_flags[256];
     size_t n_resets = 0, next_reset = 0;
     char line[4096];
     int line_no = 0;
@@ -247,8 +261,11 @@ static int run_script(const char *path, unsigned long ms) {
         }
         avr_cycle_count_t start = t * CYCLES_PER_US;
         while ((tok = strtok(NULL, " \t\r\n,"))) {
-            if (strcmp(tok, "reset") == 0) {
-                if (n_resets < 256) resets[n_resets++] = start;
+            if (strcmp(tok, "reset") == 0 || strcmp(tok, "hang") == 0) {
+                if (n_resets < 256) {
+                    hang_flags[n_resets] = tok[0] == 'h';
+                    resets[n_resets++] = start;
+                }
                 continue;
             }
             unsigned long v = strtoul(tok, &end, 16);
@@ -266,8 +283,9 @@ static int run_script(const char *path, unsigned long ms) {
     while (avr->cycle < end_cycle && !stop_requested) {
         inject_due();
         if (next_reset < n_resets && avr->cycle >= resets[next_reset]) {
+            if (hang_flags[next_reset]) hang_firmware();
+            else external_reset();
             next_reset++;
-            external_reset();
         }
         if (run_one() < 0) return 1;
     }
@@ -321,6 +339,10 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
         if (reset_requested) {
             reset_requested = 0;
             external_reset();
+        }
+        if (hang_requested) {
+            hang_requested = 0;
+            hang_firmware();
         }
         uint8_t buf[256];
         ssize_t n;
@@ -380,6 +402,7 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
 
 static void on_signal(int sig) {
     if (sig == SIGUSR1) reset_requested = 1;
+    else if (sig == SIGUSR2) hang_requested = 1;
     else stop_requested = 1;
 }
 
@@ -388,12 +411,13 @@ static void usage(FILE *out) {
             "usage: drumbridge-sim [--elf FILE] [--eeprom FILE] [--trace OUT.csv]\n"
             "                      (--script FILE --ms N | --pty PATH [--speed X] [--reset-on-open])\n"
             "  --elf FILE     firmware ELF (default: drumbridge.elf next to this binary)\n"
+            "  --mcusr HEX    reset flags at the first boot (default 01 power-on; 04 brown-out, 08 watchdog)\n"
             "  --eeprom FILE  1024-byte EEPROM image, loaded at start (if present), saved at exit\n"
             "  --trace FILE   CSV rows time_us,what,value (default: stdout in script mode, none in pty mode)\n"
-            "  --script FILE  lines 'TIME_US HEX HEX ...' or 'TIME_US reset' ('-' = stdin)\n"
+            "  --script FILE  lines 'TIME_US HEX HEX ...', 'TIME_US reset' or 'TIME_US hang' ('-' = stdin)\n"
             "  --ms N         simulated milliseconds to run in script mode\n"
             "  --pty PATH     make a pty, link it at PATH, bridge it in real time until SIGINT/SIGTERM;\n"
-            "                 SIGUSR1 presses the reset button\n"
+            "                 SIGUSR1 presses the reset button, SIGUSR2 hangs the firmware (watchdog test)\n"
             "  --speed X      pty mode: simulated seconds per wall second (default 1, 0 = flat out)\n"
             "  --reset-on-open  pty mode: reset like an Uno when a client opens the port (DTR),\n"
             "                 then 0.5 s of bootloader before the firmware runs\n");
@@ -405,6 +429,7 @@ int main(int argc, char **argv) {
     long ms = -1;
     double speed = 1.0;
     int reset_on_open = 0;
+    unsigned long power_on_flags = MCUSR_PORF;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--reset-on-open") == 0) {
@@ -428,6 +453,7 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--pty") == 0) pty_path = v;
         else if (strcmp(a, "--ms") == 0) ms = strtol(v, NULL, 10);
         else if (strcmp(a, "--speed") == 0) speed = strtod(v, NULL);
+        else if (strcmp(a, "--mcusr") == 0) power_on_flags = strtoul(v, NULL, 16) & 0x0F;
         else {
             fprintf(stderr, "drumbridge-sim: unknown option %s\n", a);
             usage(stderr);
@@ -483,7 +509,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "drumbridge-sim: cannot read EEPROM file %s\n", eeprom_path);
         return 2;
     }
-    avr->data[REG_MCUSR] = MCUSR_PORF;
+    avr->data[REG_MCUSR] = (uint8_t)power_on_flags;
 
     /* stdout carries the CSV in script mode; in pty mode it only says READY. */
     trace = stdout;
@@ -507,6 +533,7 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     int rc = script ? run_script(script, (unsigned long)ms) : run_pty(pty_path, speed, reset_on_open);

@@ -46,6 +46,28 @@ def test_boot_notice_is_first_output() -> None:
     assert sysex_messages(run.tx()) == [BOOT_POWER_ON_BLANK]
 
 
+@pytest.mark.parametrize("flags", [0x04, 0x08, 0x0C])
+def test_boot_notice_reports_brown_out_and_watchdog(flags: int) -> None:
+    """MCUSR is read (and cleared, with the watchdog stopped) before the Arduino core starts."""
+    run = run_script([(10_000, HELLO)], ms=20, mcusr=flags)
+    boot, hello = sysex_messages(run.tx())
+    assert boot[7] == flags
+    assert hello == HELLO_REPLY
+
+
+def test_watchdog_recovers_a_hung_firmware() -> None:
+    """A hang mid-strike: the watchdog resets within ~120 ms, motors off, boot notice says watchdog."""
+    events = [(10_000, bytes([0x90, 36, 127])), (15_000, "hang"), (400_000, HELLO)]
+    run = run_script(events, ms=420)
+    changes = phases(run, 0)
+    assert changes[0][1] == "fwd" and changes[1][1] == "off"
+    assert 15_000 + 100_000 <= changes[1][0] <= 15_000 + 150_000, changes
+    msgs = sysex_messages(run.tx())
+    assert msgs[0] == BOOT_POWER_ON_BLANK
+    assert msgs[1] == bytes.fromhex("F0 7D 70 01 01 00 00 08 01 04 00 F7")
+    assert msgs[2] == HELLO_REPLY  # up again, and not stuck in a watchdog reset loop
+
+
 def test_hello_reply_bytes() -> None:
     run = run_script([(10_000, HELLO)], ms=20)
     assert sysex_messages(run.tx_after(10_000)) == [HELLO_REPLY]
