@@ -23,6 +23,7 @@ static bool saving;
 static uint8_t ee_image[EE_IMAGE_LEN];
 static uint8_t ee_pos;
 
+static uint32_t next_housekeeping_ms;
 static uint8_t led_level = 0xFF;
 static const uint16_t *led_pattern;
 static uint8_t led_pattern_len, led_step;
@@ -214,6 +215,7 @@ void drum_begin(uint8_t reset_flags) {
     hal_pin_output(DB_PIN_LED);
     led_level = 0;
     led_pattern = 0;
+    next_housekeeping_ms = hal_millis();
     for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_init(&strikes[m], m);
     midi_parser_reset(&parser);
     for (uint8_t i = 0; i < DB_STATUS_COUNTERS; i++) counters[i] = 0;
@@ -318,6 +320,11 @@ void drum_poll() {
     }
     poll_eeprom();
     poll_led();
+    const uint32_t now_ms = hal_millis();
+    if ((int32_t)(now_ms - next_housekeeping_ms) >= 0) {
+        next_housekeeping_ms = now_ms + 1000;
+        for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_forget_old(&strikes[m], now);
+    }
 }
 
 const DrumConfig *drum_config() { return &config; }

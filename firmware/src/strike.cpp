@@ -81,3 +81,10 @@ void strike_abort(Strike *s) {
     s->drive = DRIVE_OFF;
     driver_set(s->motor, DRIVE_OFF, 0);
 }
+
+void strike_forget_old(Strike *s, uint32_t now_us) {
+    if (s->phase == PHASE_IDLE && s->has_struck &&
+        now_us - s->last_start_us > (uint32_t)DB_CAL_MAX_INTERVAL_MS * 2000UL) {
+        s->has_struck = false;
+    }
+}
