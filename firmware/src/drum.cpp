@@ -31,17 +31,22 @@ static uint32_t led_next_ms;
 
 // ---- replies ------------------------------------------------------------
 
+static void tx_push(uint8_t b) {
+    tx_queue[(uint8_t)(tx_head + tx_len) % DRUM_TX_QUEUE] = b;
+    tx_len++;
+}
+
+// Queues F0 7D <command> <data> F7 whole, or drops it (counted) if it won't fit.
 static void send_sysex(uint8_t command, const uint8_t *data, uint8_t len) {
     if ((uint16_t)tx_len + len + 4 > DRUM_TX_QUEUE) {
         counters[DB_CTR_TX_DROPPED]++;
         return;
     }
-    uint8_t frame_head[3] = {DB_MIDI_SYSEX_START, DB_SYSEX_ID, command};
-    for (uint8_t i = 0; i < 3 + len + 1; i++) {
-        uint8_t b = i < 3 ? frame_head[i] : (i < 3 + len ? data[i - 3] : DB_MIDI_SYSEX_END);
-        tx_queue[(uint8_t)(tx_head + tx_len) % DRUM_TX_QUEUE] = b;
-        tx_len++;
-    }
+    tx_push(DB_MIDI_SYSEX_START);
+    tx_push(DB_SYSEX_ID);
+    tx_push(command);
+    for (uint8_t i = 0; i < len; i++) tx_push(data[i]);
+    tx_push(DB_MIDI_SYSEX_END);
 }
 
 static void send_ack(uint8_t command, uint8_t code) {
