@@ -58,6 +58,9 @@ static volatile sig_atomic_t reset_requested;
 static volatile sig_atomic_t hang_requested;
 
 static const uint8_t motor_pins[DB_MOTOR_COUNT][3] = DB_HBRIDGE_PINS;
+static const uint8_t shield_bits[DB_MOTOR_COUNT][2] = DB_SHIELD_LATCH_BITS;
+static int shield_mode;       /* --driver shield: decode the 74HC595 instead of IN1/IN2 */
+static uint8_t shift_reg, latch_reg;
 static uint8_t pin_level[20];
 static int motor_state[DB_MOTOR_COUNT];  /* 0 off, 1 fwd, 2 back, 3 brake */
 static const char *state_name[] = {"off", "fwd", "back", "brake"};
@@ -76,7 +79,14 @@ static void row(unsigned long long t_us, const char *what, const char *value) {
 }
 
 static int compute_motor_state(int m) {
-    int in1 = pin_level[motor_pins[m][0]], in2 = pin_level[motor_pins[m][1]];
+    int in1, in2;
+    if (shield_mode) {
+        in1 = (latch_reg >> shield_bits[m][0]) & 1;
+        in2 = (latch_reg >> shield_bits[m][1]) & 1;
+    } else {
+        in1 = pin_level[motor_pins[m][0]];
+        in2 = pin_level[motor_pins[m][1]];
+    }
     return in1 && in2 ? 3 : in1 ? 1 : in2 ? 2 : 0;
 }
 
@@ -89,6 +99,13 @@ static void on_pin_change(struct avr_irq_t *irq, uint32_t value, void *param) {
     if (pin == DB_PIN_LED) {
         row(now_us(), "led", level ? "1" : "0");
         return;
+    }
+    if (shield_mode) {  /* a model 74HC595: shift on clock rise, copy on latch rise */
+        if (pin == DB_SHIELD_PIN_CLK && level) {
+            shift_reg = (uint8_t)((shift_reg << 1) | pin_level[DB_SHIELD_PIN_DATA]);
+        }
+        if (pin != DB_SHIELD_PIN_LATCH || !level) return;
+        latch_reg = shift_reg;
     }
     for (int m = 0; m < DB_MOTOR_COUNT; m++) {
         int s = compute_motor_state(m);
@@ -173,6 +190,11 @@ static void external_reset(void) {
     avr->data[REG_MCUSR] = MCUSR_EXTRF;
     for (int p = 0; p < 20; p++) {
         if (pin_level[p]) on_pin_change(NULL, 0, (void *)(intptr_t)p);
+    }
+    if (shield_mode && latch_reg) {  /* enables float during reset: count the motors as off */
+        shift_reg = 0;
+        on_pin_change(NULL, 1, (void *)(intptr_t)DB_SHIELD_PIN_LATCH);
+        pin_level[DB_SHIELD_PIN_LATCH] = 0;
     }
 }
 
@@ -412,6 +434,8 @@ static void usage(FILE *out) {
             "                      (--script FILE --ms N | --pty PATH [--speed X] [--reset-on-open])\n"
             "  --elf FILE     firmware ELF (default: drumbridge.elf next to this binary)\n"
             "  --mcusr HEX    reset flags at the first boot (default 01 power-on; 04 brown-out, 08 watchdog)\n"
+            "  --driver D     how to read motor states: hbridge (IN1/IN2 pins, default) or shield\n"
+            "                 (74HC595 latch of a DRIVER=shield build)\n"
             "  --eeprom FILE  1024-byte EEPROM image, loaded at start (if present), saved at exit\n"
             "  --trace FILE   CSV rows time_us,what,value (default: stdout in script mode, none in pty mode)\n"
             "  --script FILE  lines 'TIME_US HEX HEX ...', 'TIME_US reset' or 'TIME_US hang' ('-' = stdin)\n"
@@ -454,6 +478,13 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--ms") == 0) ms = strtol(v, NULL, 10);
         else if (strcmp(a, "--speed") == 0) speed = strtod(v, NULL);
         else if (strcmp(a, "--mcusr") == 0) power_on_flags = strtoul(v, NULL, 16) & 0x0F;
+        else if (strcmp(a, "--driver") == 0) {
+            if (strcmp(v, "shield") != 0 && strcmp(v, "hbridge") != 0) {
+                fprintf(stderr, "drumbridge-sim: --driver is hbridge or shield, not %s\n", v);
+                return 2;
+            }
+            shield_mode = strcmp(v, "shield") == 0;
+        }
         else {
             fprintf(stderr, "drumbridge-sim: unknown option %s\n", a);
             usage(stderr);
@@ -519,9 +550,15 @@ int main(int argc, char **argv) {
         return 2;
     }
     fprintf(trace, "time_us,what,value\n");
-    for (int m = 0; m < DB_MOTOR_COUNT; m++) {
-        watch_pin(motor_pins[m][0]);
-        watch_pin(motor_pins[m][1]);
+    if (shield_mode) {
+        watch_pin(DB_SHIELD_PIN_CLK);
+        watch_pin(DB_SHIELD_PIN_DATA);
+        watch_pin(DB_SHIELD_PIN_LATCH);
+    } else {
+        for (int m = 0; m < DB_MOTOR_COUNT; m++) {
+            watch_pin(motor_pins[m][0]);
+            watch_pin(motor_pins[m][1]);
+        }
     }
     watch_pin(DB_PIN_LED);
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),

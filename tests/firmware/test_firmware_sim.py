@@ -244,3 +244,16 @@ def test_led_blinks_fast_without_host_and_slow_with_heartbeat() -> None:
     after = [t for t in led if 2_000_000 <= t < 3_000_000]
     assert 9 <= len(before) <= 11  # 5 Hz: 10 edges a second
     assert 1 <= len(after) <= 3    # 1 Hz: 2 edges a second
+
+
+@pytest.mark.usefixtures("sim_shield")
+def test_shield_build_strikes_through_the_latch() -> None:
+    """The DRIVER=shield firmware drives M1/M2 through the 74HC595 with the same timing."""
+    run = run_script([(10_000, bytes([0x90, 36, 127, 38, 64]))], ms=120, shield=True)
+    for motor, forward_us in ((0, 30_000), (1, 21_000)):
+        changes = phases(run, motor)
+        assert [s for _, s in changes] == ["fwd", "off", "back", "off"]
+        for got, want in zip(durations(changes), [forward_us, 20_000, 30_000]):
+            assert abs(got - want) <= TOLERANCE_US, (motor, durations(changes))
+    boot = sysex_messages(run.tx())[0]
+    assert boot[10] == 0x01  # driver: shield
