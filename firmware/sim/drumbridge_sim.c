@@ -3,7 +3,7 @@
  *
  * Script mode (tests):  drumbridge-sim --script FILE --ms N [--trace OUT.csv]
  * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X] [--reset-on-open]
- * Both:                 [--elf FILE] [--eeprom FILE] [--mcusr HEX]
+ * Both:                 [--elf FILE] [--driver hbridge|shield] [--eeprom FILE] [--mcusr HEX]
  *
  * Input bytes go into UART0 paced like a 115200 8N1 line; every motor pin
  * change, LED change, received and sent byte is written as a CSV row
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -344,7 +345,14 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
         slave = -1;
     }
     fcntl(pty_master, F_SETFL, fcntl(pty_master, F_GETFL) | O_NONBLOCK);
-    unlink(link_path);
+    struct stat st;
+    if (lstat(link_path, &st) == 0) {
+        if (!S_ISLNK(st.st_mode)) {
+            fprintf(stderr, "drumbridge-sim: %s exists and is not a symlink; not replacing it\n", link_path);
+            return 2;
+        }
+        unlink(link_path);  /* a stale link from an earlier run */
+    }
     if (symlink(name, link_path) < 0) {
         fprintf(stderr, "drumbridge-sim: cannot link %s -> %s: %s\n", link_path, name, strerror(errno));
         return 2;
@@ -430,7 +438,8 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: drumbridge-sim [--elf FILE] [--eeprom FILE] [--trace OUT.csv]\n"
+            "usage: drumbridge-sim [--elf FILE] [--driver hbridge|shield] [--eeprom FILE] [--mcusr HEX]\n"
+            "                      [--trace OUT.csv]\n"
             "                      (--script FILE --ms N | --pty PATH [--speed X] [--reset-on-open])\n"
             "  --elf FILE     firmware ELF (default: drumbridge.elf next to this binary)\n"
             "  --mcusr HEX    reset flags at the first boot (default 01 power-on; 04 brown-out, 08 watchdog)\n"
