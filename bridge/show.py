@@ -9,6 +9,7 @@ from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
 from bridge.commands import Commands
 from bridge.component import Component
+from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
 from bridge.osc.output import OscOutput
@@ -92,6 +93,7 @@ class Show:
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.drum = wire_drum(self, config.drum) if config.drum is not None else None
         self.telemetry.publish("show", name=config.name, description=config.description)
 
     @property

@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
     "bridge.cli.model_cmd",
+    "bridge.cli.drum_cmd",
 )
 
 

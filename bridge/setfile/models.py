@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from bridge.config_base import Section
 
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from bridge.drum.config import DrumConfig
 
 
 class ClockConfig(Section):
@@ -61,6 +59,7 @@ class ShowConfig(Section):
     description: str = ""
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
+    drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:
