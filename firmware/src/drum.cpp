@@ -280,7 +280,7 @@ static const uint16_t kLedOk[] = {500, 500};
 static const uint16_t kLedNoHost[] = {100, 100};
 static const uint16_t kLedFault[] = {100, 100, 100, 700};
 
-static void poll_led() {
+static void poll_led(uint32_t now) {
     const uint16_t *pattern = kLedOk;
     uint8_t len = 2;
     if (fault) {
@@ -289,7 +289,6 @@ static void poll_led() {
     } else if (!heartbeat_seen || heartbeat_lost) {
         pattern = kLedNoHost;
     }
-    const uint32_t now = hal_millis();
     if (pattern != led_pattern) {
         led_pattern = pattern;
         led_pattern_len = len;
@@ -324,8 +323,8 @@ void drum_poll() {
         }
     }
     poll_eeprom();
-    poll_led();
     const uint32_t now_ms = hal_millis();
+    poll_led(now_ms);
     if ((int32_t)(now_ms - next_housekeeping_ms) >= 0) {
         next_housekeeping_ms = now_ms + 1000;
         for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_forget_old(&strikes[m], now);
