@@ -63,6 +63,7 @@ class DashboardApp(App[None]):
         Binding("q", "quit_show", "Quit"),
         Binding("f", "log_level", "Log level", tooltip="cycle the log's level floor"),
         Binding("slash", "log_filter", "Find", key_display="/", tooltip="filter the log by text"),
+        Binding("ctrl+q,ctrl+c", "quit_show", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, source: StateSource, refresh_hz: float = 15.0,
@@ -75,6 +76,7 @@ class DashboardApp(App[None]):
         self._seen: tuple[Any, ...] = ()
         self._commands: frozenset[str] = frozenset()
         self.sent: list[tuple[str, tuple[Any, ...]]] = []  # every command this dashboard sent, for tests
+        self.stop_after: float | None = None  # seconds until the dashboard closes by itself (run --seconds)
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -93,6 +95,8 @@ class DashboardApp(App[None]):
         self.sub_title = self.source.description
         self.poll()
         self.set_interval(1.0 / self.refresh_hz, self.poll, name="poll")
+        if self.stop_after is not None:
+            self.set_timer(self.stop_after, self.exit, name="stop-after")
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < NARROW_WIDTH, "-narrow")

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.demo_cmd",
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
+    "bridge.cli.dashboard_cmd",
 )
 
 
