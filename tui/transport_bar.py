@@ -17,17 +17,20 @@ class TransportBar(Static):
         """Redraw from a telemetry snapshot."""
         view = transport_view(snapshot)
         name = topic(snapshot, "show").get("name") or "drumbridge"
-        text = Text()
+        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
+        connected = link.get("connected", True)
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {name} ", style="bold reverse")
+        if not connected:
+            text.append(" DISCONNECTED ", style="bold reverse red")
         text.append(f" {view.transport:<7} ", style="bold")
         text.append(f"bar {view.position:<6} ")
         text.append(f"{view.bpm} BPM ", style="bold")
         text.append(f" {view.status} ", style=_SEVERITY_STYLE[view.severity])
         text.append(f" {view.source}  jitter {view.jitter}")
-        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
-        if link and not link.get("connected", True):
-            text.append(f"  DISCONNECTED: {link.get('detail', '')}", style="bold reverse red")
-        self.set_class(view.severity == "bad" or not link.get("connected", True), "-bad")
+        if not connected:
+            text.append(f"  {link.get('detail', '')}")
+        self.set_class(view.severity == "bad" or not connected, "-bad")
         self.update(text)
 
 

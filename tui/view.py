@@ -156,8 +156,9 @@ class RateMeter:
             return None
         now = self.clock()
         previous = self._last.get(key)
-        if previous is None or count < previous[1]:
+        if previous is None or count < previous[1]:  # first sight, or the counter restarted
             self._last[key] = (now, count)
+            self._rates.pop(key, None)
             return None
         if now - previous[0] >= self.window:
             self._rates[key] = (count - previous[1]) / (now - previous[0])
