@@ -52,14 +52,19 @@ class InternalTransport(Component):
 
     name = "transport"
 
-    def __init__(self, clock: InternalClock, autostart: bool) -> None:
+    def __init__(self, clock: InternalClock, autostart: bool, time_source: TimeSource) -> None:
         self.clock = clock
         self.autostart = autostart
+        self.time = time_source
 
     def start(self, now: float) -> None:
         self.clock.poll(now)  # put the tick grid in place before the first beat
         if self.autostart:
             self.clock.start(now)
+
+    def close(self) -> None:
+        """Send Stop on the way out, so anything following our clock stops too."""
+        self.clock.stop(self.time())
 
 
 class Show:
@@ -81,7 +86,7 @@ class Show:
         elif isinstance(clock, InternalClock):
             out = self.open_output(config.clock.output)
             clock.send = out.send
-            self.engine.add(InternalTransport(clock, config.clock.autostart))
+            self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
         self.commands = Commands(self.engine)
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
