@@ -73,10 +73,10 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
             show.engine.add(BeatPrinter(show.engine.scheduler))
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
-        remote = start_remote_server(show)
         ready_ms = (time.monotonic() - started) * 1000
         print(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
               f"ready in {ready_ms:.0f} ms); Ctrl-C stops", file=sys.stderr, flush=True)
+        remote = start_remote_server(show)
         try:
             if not (dashboard and run_local_dashboard(show, runner, seconds)):
                 wait_for(runner, seconds)
