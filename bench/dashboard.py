@@ -1,0 +1,206 @@
+"""Does the dashboard cost the show any timing? Engine timing with no dashboard, with the dashboard in
+process, and with a remote dashboard attached from another process; plus the dashboard's CPU. Prints JSON.
+
+The show follows a 120 BPM MIDI clock fed from a thread of this process (stamped the way the rtmidi
+callback stamps real input, so it feels the same GIL contention), and sends OSC beats to a receiver
+in a separate process (so the receiver's timestamps do not share our GIL). Measured per scenario:
+- tempo error: |follower BPM - 120| at every engine step once 4 beats have passed (p50/p99/max);
+- clock → OSC beat: OSC arrival minus the beat's true time (p50/p99/max, ms);
+- CPU: this process (engine + in-process dashboard) and the remote dashboard process, % of one core.
+There is no drum link yet, so MIDI → serial latency is not measured (see the drum bench when it lands).
+Usage: python bench/dashboard.py [--seconds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge.component import Component  # noqa: E402
+from bridge.midi.factory import MemoryPorts  # noqa: E402
+from bridge.remote.server import RemoteServer  # noqa: E402
+from bridge.remote.source import LocalSource  # noqa: E402
+from bridge.runner import RealtimeRunner  # noqa: E402
+from bridge.setfile import parse_set  # noqa: E402
+from bridge.show import Show  # noqa: E402
+from bridge.timebase import monotonic_time  # noqa: E402
+
+BPM = 120.0
+PERIOD = 60.0 / BPM / 24
+
+RECEIVER = r"""
+import json, socket, sys, time
+from pythonosc.osc_message import OscMessage
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", 0))
+print(sock.getsockname()[1], flush=True)
+sock.settimeout(0.2)
+end = time.monotonic() + float(sys.argv[1])
+out = []
+while time.monotonic() < end:
+    try:
+        data = sock.recv(4096)
+    except socket.timeout:
+        continue
+    t = time.monotonic()
+    msg = OscMessage(data)
+    if msg.address.endswith("/clock/beat"):
+        out.append([t, *msg.params])
+print(json.dumps(out), flush=True)
+"""
+
+REMOTE_DASHBOARD = r"""
+import asyncio, os, sys, time
+sys.path.insert(0, sys.argv[3])
+from bridge.remote.client import RemoteClient
+from tui.app import DashboardApp
+client = RemoteClient("127.0.0.1", int(sys.argv[1])).connect()
+async def main():
+    app = DashboardApp(client, refresh_hz=15.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await asyncio.sleep(float(sys.argv[2]))
+asyncio.run(main())
+client.close()
+"""
+
+SET = """
+name = "bench"
+[clock]
+source = "midi"
+bpm = 120.0
+[[osc.targets]]
+name = "rx"
+host = "127.0.0.1"
+port = {port}
+[dashboard]
+port = 0
+"""
+
+
+class TempoProbe(Component):
+    """Records the follower's tempo error at every engine step once 4 beats have passed."""
+
+    name = "tempo-probe"
+
+    def __init__(self, show: Show) -> None:
+        self.clock = show.clock
+        self.errors: list[float] = []
+
+    def poll(self, now: float) -> None:
+        if self.clock.snapshot(now).transport.value == "running" and self.clock.beat_at(now) > 4:
+            self.errors.append(abs(self.clock.bpm - BPM))
+
+
+def feed_clock(show: Show, port: Any, start: float, seconds: float, stop: threading.Event) -> None:
+    """Start, then 24 ticks per beat on the ideal grid, each stamped when this thread gets to send it."""
+    while time.monotonic() < start - 0.01:
+        time.sleep(0.005)
+    port.inject([0xFA])
+    k = 0
+    while not stop.is_set() and k * PERIOD < seconds:
+        due = start + k * PERIOD
+        while (delay := due - time.monotonic()) > 0:
+            time.sleep(delay)
+        port.inject([0xF8])
+        k += 1
+
+
+def stats_ms(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    a = np.asarray(values) * 1000
+    return {"n": len(values), "p50": round(float(np.percentile(a, 50)), 3),
+            "p99": round(float(np.percentile(a, 99)), 3), "max": round(float(a.max()), 3)}
+
+
+def child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def scenario(mode: str, seconds: float) -> dict[str, Any]:
+    """One run: 'none', 'local' (dashboard in this process) or 'remote' (dashboard in another process)."""
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(seconds + 3)], stdout=subprocess.PIPE,
+                                text=True)
+    assert receiver.stdout is not None
+    osc_port = int(receiver.stdout.readline())
+    show = Show(parse_set(SET.format(port=osc_port)), MemoryPorts(monotonic_time), monotonic_time)
+    probe = show.engine.add(TempoProbe(show))
+    runner = RealtimeRunner(show.engine, monotonic_time)
+    runner.start()
+    server = RemoteServer(show.telemetry, show.commands, "127.0.0.1", 0).start() if mode == "remote" else None
+    start = time.monotonic() + 0.5
+    stop = threading.Event()
+    clock_port = show.ports.inputs[show.config.clock.port]  # type: ignore[attr-defined]
+    feeder = threading.Thread(target=feed_clock, args=(show, clock_port, start, seconds, stop), daemon=True)
+    feeder.start()
+    cpu0, wall0, child0 = time.process_time(), time.monotonic(), child_cpu_seconds()
+    dashboard = None
+    if mode == "local":
+        async def run_dashboard() -> None:
+            app = DashboardApp(LocalSource(show.telemetry, show.commands), refresh_hz=15.0)
+            async with app.run_test(size=(100, 30)):
+                await asyncio.sleep(seconds + 0.5)
+        from tui.app import DashboardApp
+        asyncio.run(run_dashboard())
+    elif mode == "remote":
+        assert server is not None
+        dashboard = subprocess.Popen([sys.executable, "-c", REMOTE_DASHBOARD, str(server.address[1]),
+                                      str(seconds + 0.5), str(ROOT)])
+        dashboard.wait(timeout=seconds + 30)
+    else:
+        time.sleep(seconds + 0.5)
+    feeder.join()
+    cpu1, wall1 = time.process_time(), time.monotonic()
+    stop.set()
+    if server is not None:
+        server.stop()
+    runner.stop()
+    out, _ = receiver.communicate(timeout=seconds + 10)
+    beats = json.loads(out.strip().splitlines()[-1])
+    lateness = [t - (start + ((bar - 1) * 4 + (beat - 1)) * 60.0 / BPM) for t, bar, beat in beats]
+    result = {
+        "tempo_error_bpm": {k: (round(v / 1000, 5) if k != "n" else v)
+                            for k, v in stats_ms(probe.errors).items()},
+        "osc_beat_lateness_ms": stats_ms(lateness),
+        "show_process_cpu_percent": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
+    }
+    if dashboard is not None:
+        result["remote_dashboard_process_cpu_percent"] = round(
+            100 * (child_cpu_seconds() - child0) / (wall1 - wall0), 2)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    report: dict[str, Any] = {"seconds_per_scenario": args.seconds, "bpm": BPM,
+                              "python_switch_interval_ms": sys.getswitchinterval() * 1000}
+    for mode in ("none", "local", "remote"):
+        report[mode] = scenario(mode, args.seconds)
+    base = report["none"]["show_process_cpu_percent"]
+    report["dashboard_cpu_percent"] = {
+        "in_process": round(report["local"]["show_process_cpu_percent"] - base, 2),
+        "remote_process": report["remote"].get("remote_dashboard_process_cpu_percent"),
+        "server_side_of_remote": round(report["remote"]["show_process_cpu_percent"] - base, 2),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
