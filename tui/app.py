@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -76,19 +77,27 @@ class DashboardApp(App[None]):
         self._seen: tuple[Any, ...] = ()
         self._commands: frozenset[str] = frozenset()
         self.sent: list[tuple[str, tuple[Any, ...]]] = []  # every command this dashboard sent, for tests
+        self._connected = False
         self.stop_after: float | None = None  # seconds until the dashboard closes by itself (run --seconds)
 
     # -- layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield TransportBar(id="transport")
+        # Kept as attributes so a refresh never depends on which screen is active.
+        self.transport_bar = TransportBar(id="transport")
+        self.responders = RespondersPanel(id="responders")
+        self.drum = DrumPanel(id="drum")
+        self.log_panel = LogPanel(id="log")
+        self.panels = (self.transport_bar, self.responders, self.drum, OscPanel(self.rates, id="osc"),
+                       PortsPanel(self.rates, id="ports"), self.log_panel)
+        yield self.transport_bar
         with Vertical(id="body"):
-            yield RespondersPanel(id="responders")
+            yield self.responders
             with Horizontal(id="middle"):
-                yield DrumPanel(id="drum")
+                yield self.drum
                 with Vertical(id="io"):
-                    yield OscPanel(self.rates, id="osc")
-                    yield PortsPanel(self.rates, id="ports")
-            yield LogPanel(id="log")
+                    yield self.panels[3]
+                    yield self.panels[4]
+            yield self.log_panel
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -112,15 +121,22 @@ class DashboardApp(App[None]):
         if commands != self._commands:
             self._commands = commands
             self.refresh_bindings()
+        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
+        if self.source.owns_show and link.get("connected") is False and self._connected:
+            self.exit(message="the show has stopped")  # a dashboard that owns its show ends with it
+            return
+        self._connected = link.get("connected", True) is not False
         log = snapshot.get("log") or []
         key = (snapshot.get("version"), repr(snapshot.get("link")), len(log), repr(log[-1:]))
         if key == self._seen:
             return
         self._seen = key
         self.snapshot = snapshot
-        self.query_one(TransportBar).show(snapshot)
-        for panel in (RespondersPanel, DrumPanel, OscPanel, PortsPanel, LogPanel):
-            self.query_one(panel).show(snapshot)
+        try:
+            for panel in self.panels:
+                panel.show(snapshot)
+        except NoMatches:  # only when a refresh races the app's shutdown: the panels' children are gone
+            pass
 
     def _specs(self) -> list[Any]:
         try:
@@ -178,7 +194,7 @@ class DashboardApp(App[None]):
         return True
 
     def _responder(self) -> tuple[str | None, dict[str, Any]]:
-        panel = self.query_one(RespondersPanel)
+        panel = self.responders
         name = panel.selected
         if name is None:
             self.notify("no responder selected", severity="warning", timeout=2)
@@ -220,7 +236,7 @@ class DashboardApp(App[None]):
         self.send("drum.reconnect")
 
     def action_test_strike(self) -> None:
-        motor = self.query_one(DrumPanel).selected_motor
+        motor = self.drum.selected_motor
         if motor is None:
             self.notify("no motor selected (the drum publishes no motors)", severity="warning", timeout=2)
             return
@@ -231,10 +247,10 @@ class DashboardApp(App[None]):
         self.send("transport", "stop" if running else "start")
 
     def action_log_level(self) -> None:
-        self.query_one(LogPanel).cycle_level()
+        self.log_panel.cycle_level()
 
     def action_log_filter(self) -> None:
-        self.query_one(LogPanel).open_filter()
+        self.log_panel.open_filter()
 
     def action_quit_show(self) -> None:
         """Quit; while the transport of a show this dashboard owns runs, ask first."""

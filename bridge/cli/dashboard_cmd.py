@@ -10,7 +10,6 @@ import argparse
 import logging
 import os
 import sys
-import threading
 from typing import Any
 
 from bridge.cli.main import CliError
@@ -32,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--token", default=None,
                         help=f"token for a show that listens beyond localhost (or set ${TOKEN_ENV})")
     parser.add_argument("--refresh", type=float, default=15.0, metavar="HZ", help="redraws per second (1-30)")
+    # Used by `drumbridge run`, whose dashboard is this command in a child process:
+    parser.add_argument("--owns-show", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(func=handle)
 
 
@@ -57,10 +59,15 @@ def handle(args: argparse.Namespace) -> int:
         client = RemoteClient(host, port, token).connect()
     except RemoteError as error:
         raise CliError(f"{error}\n  (is `drumbridge run` going, with [dashboard] remote = true?)") from None
+    if args.owns_show:
+        client.owns_show = True  # quitting stops the show: ask first while it plays
+        client.description = "local show"
     try:
         from tui.app import DashboardApp
 
-        DashboardApp(client, refresh_hz=args.refresh).run()
+        app = DashboardApp(client, refresh_hz=args.refresh)
+        app.stop_after = args.stop_after
+        app.run()
     finally:
         client.close()
     return 0
@@ -90,33 +97,79 @@ def start_remote_server(show: Any) -> Any | None:
 def run_local_dashboard(show: Any, runner: Any, seconds: float | None) -> bool:
     """Show the dashboard on this terminal until the user quits, `seconds` pass or the engine stops.
 
-    Returns False when the dashboard itself failed (the caller keeps the show running headless).
+    The dashboard runs as `drumbridge dashboard` in a child process attached over a private
+    localhost socket, so drawing never competes with the engine thread for this process's GIL
+    (bench/dashboard.py measures the difference) and a crashing UI cannot take the show with it.
+    Returns False when the dashboard failed (the caller keeps the show running headless).
     Console logging is held back while the dashboard owns the screen; its log panel shows the same.
     """
-    from bridge.remote.source import LocalSource
-    from tui.app import DashboardApp
+    import secrets
+    import subprocess
 
-    app = DashboardApp(LocalSource(show.telemetry, show.commands), refresh_hz=show.config.dashboard.refresh_hz)
+    from bridge.remote.server import RemoteServer
+
+    token = secrets.token_urlsafe(16)
+    config = show.config.dashboard
+    try:
+        server = RemoteServer(show.telemetry, show.commands, "127.0.0.1", 0, token, config.push_hz,
+                              show.config.name).start()
+    except OSError as error:
+        print(f"drumbridge: no dashboard: cannot listen on localhost: {error}", file=sys.stderr)
+        return False
+    command = [sys.executable, "-m", "bridge", "dashboard", "--connect", f"127.0.0.1:{server.address[1]}",
+               "--owns-show", "--refresh", str(config.refresh_hz)]
     if seconds is not None:
-        app.stop_after = seconds
-
-    def watch_engine() -> None:
-        runner.wait()
-        if app.is_running:
-            app.call_from_thread(app.exit)
-
-    threading.Thread(target=watch_engine, name="drumbridge-dashboard-watch", daemon=True).start()
+        command += ["--stop-after", str(seconds)]
     root = logging.getLogger()
     consoles = [h for h in root.handlers if isinstance(h, logging.StreamHandler)
                 and getattr(h, "stream", None) in (sys.stderr, sys.stdout)]
     for handler in consoles:
         root.removeHandler(handler)
+    terminal = _save_terminal()
+    child = subprocess.Popen(command, env=dict(os.environ, **{TOKEN_ENV: token}))
     try:
-        app.run()
-        return True
-    except Exception as error:  # the UI failing must not take the show down
-        print(f"drumbridge: the dashboard failed ({error!r}); the show goes on headless", file=sys.stderr)
-        return False
+        while child.poll() is None and not runner.wait(0.1):
+            pass
     finally:
+        server.stop()  # the child sees its show go away and exits
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            child.wait(timeout=5)
         for handler in consoles:
             root.addHandler(handler)
+    if child.returncode != 0:
+        _restore_terminal(terminal)
+    if child.returncode not in (0, None) and runner.running:
+        print(f"drumbridge: the dashboard failed (exit status {child.returncode}); the show goes on headless",
+              file=sys.stderr)
+        return False
+    return True
+
+
+# Leave the alternate screen, show the cursor, stop mouse reporting: what a killed Textual app leaves on.
+_RESET = "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?2004l"
+
+
+def _save_terminal() -> Any:
+    """The terminal's settings, to put back if the dashboard dies without restoring them."""
+    try:
+        import termios
+
+        return termios.tcgetattr(sys.stdin.fileno())
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _restore_terminal(saved: Any) -> None:
+    if saved is None:
+        return
+    import termios
+
+    try:
+        termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
+        sys.stdout.write(_RESET)
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass

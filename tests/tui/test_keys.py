@@ -113,14 +113,16 @@ def test_palette_offers_an_entry_per_available_command() -> None:
 
 
 def test_quit_asks_while_the_transport_runs() -> None:
-    show, _time, _stand_in, _ports = make_show()
-    app = DashboardApp(LocalSource(show.telemetry, show.commands))
+    show, time, _stand_in, _ports = make_show()
+    app = DashboardApp(LocalSource(show.telemetry, show.commands), refresh_hz=20)
 
     async def go() -> tuple[bool, bool, bool]:
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             await pilot.press("q")
             asked = isinstance(app.screen, ConfirmQuit)
+            step(show, time)  # fresh telemetry: the dashboard redraws while the dialog is up
+            await pilot.pause(0.3)
             await pilot.press("n")
             still_running = app.is_running and not isinstance(app.screen, ConfirmQuit)
             await pilot.press("q", "y")
