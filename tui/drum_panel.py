@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.table_sync import selected_key, sync_rows
+from tui.table_sync import selected_key, set_text, sync_rows
 from tui.view import MOTOR_COLUMNS, drum_view, motor_rows
 
 _STYLE = {"ok": "bold green", "warn": "bold yellow", "bad": "bold reverse red"}
@@ -39,7 +39,7 @@ class DrumPanel(Vertical):
         line.append(f" {view.link_state} ", style=_STYLE[view.severity] if view.configured else "dim")
         if view.configured:
             line.append(f" {view.port}  fw {view.firmware}  hb {view.heartbeat}")
-        self.query_one("#drum-link", Static).update(line)
+        set_text(self.query_one("#drum-link", Static), line)
         table = self.query_one(DataTable)
         sync_rows(table, motor_rows(snapshot))
         table.display = view.configured

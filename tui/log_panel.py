@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from tui.table_sync import set_text
 from tui.view import LEVELS, log_lines
 
 _STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
@@ -84,4 +85,4 @@ class LogPanel(Vertical):
             text.append(("\n" if i else "") + line, style=_STYLE.get(level, ""))
         if not lines:
             text.append(f"nothing at {self.min_level} or above" if self.min_level in LEVELS else "", style="dim")
-        self.query_one("#log-lines", Static).update(text)
+        set_text(self.query_one("#log-lines", Static), text)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.table_sync import sync_rows
+from tui.table_sync import set_text, sync_rows
 from tui.view import OSC_COLUMNS, RateMeter, osc_cues, osc_last_error, osc_rows
 
 
@@ -43,5 +43,5 @@ class OscPanel(Vertical):
             status.append(f"ERROR {error}", style="bold red")
         elif cues:
             status.append("cues: " + ", ".join(cues))
-        self.query_one("#osc-status", Static).update(status)
+        set_text(self.query_one("#osc-status", Static), status)
         self.set_class(bool(error), "-bad")

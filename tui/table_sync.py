@@ -1,10 +1,12 @@
-"""Keep a DataTable's rows equal to a list of (key, cells) without clearing it, so the cursor stays put."""
+"""Cheap redraws: keep a DataTable's rows equal to (key, cells) without clearing it (the cursor stays put),
+and touch a Static only when its text changed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual.widgets import DataTable
+from rich.text import Text
+from textual.widgets import DataTable, Static
 
 
 def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
@@ -22,7 +24,9 @@ def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[str]]]) -> No
         current = table.get_row(key)
         for column, old, new in zip(columns, current, cells):
             if old != new:
-                table.update_cell(key, column, new, update_width=True)
+                # Widening means a layout pass; only ask for one when the column must grow.
+                wider = len(str(new)) > table.columns[column].get_render_width(table) - 2 * table.cell_padding
+                table.update_cell(key, column, new, update_width=wider)
 
 
 def selected_key(table: DataTable) -> str | None:
@@ -31,3 +35,11 @@ def selected_key(table: DataTable) -> str | None:
         return None
     row = min(max(table.cursor_row, 0), table.row_count - 1)
     return table.coordinate_to_cell_key((row, 0)).row_key.value
+
+
+def set_text(widget: Static, text: Text, layout: bool = False) -> None:
+    """Update a Static only when its text changed (each update costs a repaint, `layout` a reflow)."""
+    if getattr(widget, "_shown_text", None) == text:
+        return
+    widget._shown_text = text  # type: ignore[attr-defined]
+    widget.update(text, layout=layout)

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.table_sync import set_text
 from tui.view import topic, transport_view
 
 
@@ -31,7 +32,7 @@ class TransportBar(Static):
         if not connected:
             text.append(f"  {link.get('detail', '')}")
         self.set_class(view.severity == "bad" or not connected, "-bad")
-        self.update(text)
+        set_text(self, text)
 
 
 _SEVERITY_STYLE = {"ok": "bold green", "warn": "bold yellow", "bad": "bold reverse red"}
