@@ -38,7 +38,7 @@ class DrumPanel(Vertical):
         line = Text()
         line.append(f" {view.link_state} ", style=_STYLE[view.severity] if view.configured else "dim")
         if view.configured:
-            line.append(f" {view.port}  fw {view.firmware}  hb {view.heartbeat}")
+            line.append(f" hb {view.heartbeat}  fw {view.firmware}  {view.port}")
         set_text(self.query_one("#drum-link", Static), line)
         table = self.query_one(DataTable)
         sync_rows(table, motor_rows(snapshot))

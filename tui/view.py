@@ -84,9 +84,9 @@ def responder_row(name: str, r: dict[str, Any]) -> tuple[str, ...]:
         flags.append("LOOP")
     elif isinstance(r.get("mode"), str) and r["mode"] not in ("", "generate"):
         flags.append(r["mode"])
-    fallback = r.get("fallback")  # a count of fallbacks taken (a policy name is not shown)
-    if isinstance(fallback, int) and not isinstance(fallback, bool) and fallback > 0:
-        flags.append(f"FB{fallback}")
+    taken = r.get("fallbacks", r.get("fallback"))  # count of fallbacks taken; `fallback` may be the policy name
+    if isinstance(taken, int) and not isinstance(taken, bool) and taken > 0:
+        flags.append(f"FB{taken}")
     call, answer = r.get("call_bars"), r.get("answer_bars")
     bars = f"{call}→{answer}" if call is not None or answer is not None else DASH
     return (name, str(r.get("state", DASH)), str(r.get("model", DASH)), num(r.get("temperature"), "{:.2f}"),
@@ -121,7 +121,7 @@ def drum_view(snapshot: dict[str, Any]) -> DrumView:
     if not drum:
         return DrumView(False, "NOT CONFIGURED", DASH, DASH, DASH, "ok")
     link = str(drum.get("link_state", "?")).upper()
-    severity = "ok" if link in ("UP", "CONNECTED", "OK") else "bad"
+    severity = "ok" if link in ("CONNECTED", "UP", "OK") else "bad"
     age = drum.get("heartbeat_age_ms")
     if severity == "ok" and isinstance(age, int | float) and age > 300:
         severity = "warn"
@@ -129,13 +129,25 @@ def drum_view(snapshot: dict[str, Any]) -> DrumView:
                     num(age, "{:.0f} ms"), severity)
 
 
+def last_hit(motor: dict[str, Any], clock_beat: Any) -> str:
+    """How long ago a motor struck: `last_hit_age_s` if published, else `last_hit` read as a beat position."""
+    age = motor.get("last_hit_age_s")
+    if isinstance(age, int | float):
+        return f"{age:.1f} s ago"
+    beat = motor.get("last_hit")
+    if isinstance(beat, int | float) and isinstance(clock_beat, int | float) and 0 <= clock_beat - beat < 1e5:
+        return f"{clock_beat - beat:.0f} beats ago"
+    return DASH
+
+
 def motor_rows(snapshot: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
-    """(key, row) per motor; `last_hit` is seconds since the motor last struck."""
+    """(key, row) per motor: last hit, strikes in the last minute, strikes refused for safety."""
     rows = []
+    clock_beat = topic(snapshot, "clock").get("beat")
     for m in items(topic(snapshot, "drum").get("motors")):
         key = str(m.get("motor", len(rows)))
         refused = m.get("refused")
-        rows.append((key, (key, num(m.get("last_hit"), "{:.1f} s ago"), num(m.get("hits_per_min"), "{:.0f}"),
+        rows.append((key, (key, last_hit(m, clock_beat), num(m.get("hits_per_min"), "{:.0f}"),
                            num(refused, "{:d}") + (" !" if isinstance(refused, int) and refused > 0 else ""))))
     return rows
 
@@ -175,8 +187,9 @@ def osc_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tupl
         name = str(t.get("name", "?"))
         per_s = t.get("msgs_per_s", rates.rate(f"osc:{name}", t.get("sent")))
         errors = t.get("errors")
+        trouble = (isinstance(errors, int) and errors > 0) or t.get("state") == "unresolved"
         rows.append((name, (name, num(per_s, "{:.1f}/s"), num(t.get("sent"), "{:d} sent"),
-                            num(errors, "{:d} err") + (" !" if isinstance(errors, int) and errors > 0 else ""),
+                            num(errors, "{:d} err") + (" !" if trouble else ""),
                             f"{t.get('host', '?')}:{t.get('port', '?')}")))
     return rows
 
@@ -190,7 +203,10 @@ def osc_last_error(snapshot: dict[str, Any]) -> str:
 
 def osc_cues(snapshot: dict[str, Any], limit: int = 3) -> list[str]:
     """The most recent cue names (the `cues` list may hold strings or {name, bar, beat} dicts)."""
-    cues = topic(snapshot, "osc").get("cues")
+    osc = topic(snapshot, "osc")
+    cues = osc.get("cues")
+    if not isinstance(cues, list) and isinstance(osc.get("cues_fired"), int):
+        return [f"{osc['cues_fired']} fired"]
     out = []
     for cue in cues if isinstance(cues, list) else []:
         if isinstance(cue, dict):

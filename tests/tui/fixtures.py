@@ -42,14 +42,14 @@ def healthy() -> dict[str, Any]:
                     "cues": [{"name": "intro", "bar": 1, "beat": 1}, {"name": "verse", "bar": 9, "beat": 1}]},
             "responder.drums": {"state": "responding", "model": "drum_kit", "temperature": 1.0, "call_bars": 2,
                                 "answer_bars": 2, "mode": "generate", "muted": False, "last_gen_ms": 3.1,
-                                "margin_ms": 412.0, "late": 0, "fallback": "repeat_call"},
+                                "margin_ms": 412.0, "late": 0, "fallback": "repeat_call", "fallbacks": 0},
             "responder.bass": {"state": "listening", "model": "attention", "temperature": 0.8, "call_bars": 4,
                                "answer_bars": 4, "mode": "loop", "muted": True, "last_gen_ms": 5.7,
-                               "margin_ms": 380.0, "late": 0, "fallback": "silence"},
-            "drum": {"link_state": "up", "port": "/dev/ttyACM0", "firmware": "1.2.0", "heartbeat_age_ms": 40,
-                     "motors": [{"motor": 0, "last_hit": 0.5, "hits_per_min": 120, "refused": 0},
-                                {"motor": 1, "last_hit": 1.0, "hits_per_min": 60, "refused": 0},
-                                {"motor": 2, "last_hit": 4.2, "hits_per_min": 14, "refused": 0},
+                               "margin_ms": 380.0, "late": 0, "fallback": "silence", "fallbacks": 0},
+            "drum": {"link_state": "connected", "port": "/dev/ttyACM0", "firmware": "1.2.0", "heartbeat_age_ms": 40,
+                     "motors": [{"motor": 0, "last_hit": 45.0, "hits_per_min": 120, "refused": 0},
+                                {"motor": 1, "last_hit": 44.0, "hits_per_min": 60, "refused": 0},
+                                {"motor": 2, "last_hit_age_s": 4.2, "hits_per_min": 14, "refused": 0},
                                 {"motor": 3, "last_hit": None, "hits_per_min": 0, "refused": 0}]},
         },
         "log": [
@@ -66,9 +66,9 @@ def degraded() -> dict[str, Any]:
     snap = healthy()
     state = snap["state"]
     state["clock"].update(status="stalled", jitter_ms_p99=7.8)
-    state["drum"].update(link_state="down", heartbeat_age_ms=2400, firmware=None)
+    state["drum"].update(link_state="searching", heartbeat_age_ms=2400, firmware=None)
     state["drum"]["motors"][1]["refused"] = 3
-    state["responder.drums"].update(late=2, margin_ms=-35.0, last_gen_ms=512.0)
+    state["responder.drums"].update(late=2, margin_ms=-35.0, last_gen_ms=512.0, fallbacks=2)
     state["osc"]["targets"][1].update(errors=17, last_error="[Errno 113] No route to host")
     snap["log"] += [
         {"time": T0 + 40, "level": "error", "source": "drum", "message": "serial link lost: /dev/ttyACM0 gone"},

@@ -23,5 +23,5 @@ def test_degraded_show_reads_without_colour(monkeypatch: pytest.MonkeyPatch) -> 
     app = DashboardApp(StaticSource(degraded()))
     text = screen_text(app, (80, 24))
     assert app.no_color
-    for word in ("STALLED", "DOWN", "hb 2400 ms", "3 !", "17 err !", "-35", "ERR  drum: serial link lost"):
+    for word in ("STALLED", "SEARCHING", "hb 2400 ms", "3 !", "17 err !", "-35", "ERR  drum: serial link lost"):
         assert word in text, f"{word!r} missing from the NO_COLOR screen:\n{text}"

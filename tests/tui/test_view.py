@@ -58,8 +58,10 @@ def test_healthy_and_degraded_figures() -> None:
     drums = degraded()["state"]["responder.drums"]
     assert responder_row("drums", drums)[5:8] == ("512.0", "-35", "2") and responder_severity(drums) == "bad"
     assert responder_row("bass", healthy()["state"]["responder.bass"])[8] == "MUTED LOOP"
-    assert drum_view(degraded()).link_state == "DOWN"
-    assert motor_rows(degraded())[1][1] == ("1", "1.0 s ago", "60", "3 !")
+    assert drum_view(degraded()).link_state == "SEARCHING" and drum_view(degraded()).severity == "bad"
+    assert [row[1] for _key, row in motor_rows(degraded())] == ["0 beats ago", "2 beats ago", "4.2 s ago", "–"]
+    assert motor_rows(degraded())[1][1][3] == "3 !"
+    assert responder_row("drums", drums)[8] == "FB2"
     assert osc_cues(healthy()) == ["intro @1:1", "verse @9:1"]
 
 
