@@ -186,3 +186,17 @@ def test_dashboard_command_names_an_address_with_nothing_listening(capsys: pytes
         port = sock.getsockname()[1]  # closed again: nothing listens there
     assert main(["dashboard", "--connect", f"127.0.0.1:{port}"]) == 2
     assert f"cannot reach a show at 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_dashboard_command_checks_its_arguments(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # noqa: ANN001
+    assert main(["dashboard", "--refresh", "100"]) == 2
+    assert "--refresh must be between 1 and 30" in capsys.readouterr().err
+    assert main(["dashboard", "--connect", "host:http"]) == 2
+    assert "port must be a number" in capsys.readouterr().err
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    path = tmp_path / "lan.toml"
+    path.write_text(f'[dashboard]\nhost = "0.0.0.0"\nport = {port}\ntoken = "s3cret-token"\n')
+    assert main(["dashboard", "--set", str(path)]) == 2  # reads the address from the set file: nothing there
+    assert f"cannot reach a show at 127.0.0.1:{port}" in capsys.readouterr().err
