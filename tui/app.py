@@ -254,6 +254,8 @@ class DashboardApp(App[None]):
 
     def action_quit_show(self) -> None:
         """Quit; while the transport of a show this dashboard owns runs, ask first."""
+        if isinstance(self.screen, ConfirmQuit):
+            return  # already asking
         running = topic(self.snapshot, "clock").get("transport") == "running"
         if self.source.owns_show and running:
             self.push_screen(ConfirmQuit(), lambda yes: self.exit() if yes else None)
