@@ -200,3 +200,31 @@ def test_dashboard_command_checks_its_arguments(capsys: pytest.CaptureFixture[st
     path.write_text(f'[dashboard]\nhost = "0.0.0.0"\nport = {port}\ntoken = "s3cret-token"\n')
     assert main(["dashboard", "--set", str(path)]) == 2  # reads the address from the set file: nothing there
     assert f"cannot reach a show at 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_the_client_reattaches_when_the_show_comes_back(served) -> None:
+    show, _clock, _stand_in, server = served
+    host, port = server.address
+    client = RemoteClient(host, port).connect()
+    try:
+        server.stop()
+        wait_until(lambda: not client.snapshot()["link"]["connected"])
+        again = RemoteServer(show.telemetry, show.commands, host, port, show_name="pilot").start()
+        try:
+            wait_until(lambda: client.snapshot()["link"]["connected"], timeout=10)
+            client.submit("panic")
+        finally:
+            again.stop()
+    finally:
+        client.close()
+
+
+def test_the_engine_side_never_imports_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, bridge.remote.server, bridge.remote.client, bridge.remote.source, bridge.show, "
+            "bridge.cli.main; bridge.cli.main.build_parser(); "
+            "print([m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
