@@ -6,6 +6,7 @@ The show follows a 120 BPM MIDI clock fed from a thread of this process (stamped
 callback stamps real input, so it feels the same GIL contention), and sends OSC beats to a receiver
 in a separate process (so the receiver's timestamps do not share our GIL). Measured per scenario:
 - tempo error: |follower BPM - 120| at every engine step once 4 beats have passed (p50/p99/max);
+- input thread delay: how late the tick-feeding thread got to send each tick (GIL and scheduling);
 - clock → OSC beat: OSC arrival minus the beat's true time (p50/p99/max, ms);
 - CPU: this process (engine + in-process dashboard) and the remote dashboard process, % of one core.
 There is no drum link yet, so MIDI → serial latency is not measured (see the drum bench when it lands).
@@ -107,8 +108,12 @@ class TempoProbe(Component):
             self.errors.append(abs(self.clock.bpm - BPM))
 
 
-def feed_clock(show: Show, port: Any, start: float, seconds: float, stop: threading.Event) -> None:
-    """Start, then 24 ticks per beat on the ideal grid, each stamped when this thread gets to send it."""
+def feed_clock(port: Any, start: float, seconds: float, stop: threading.Event, late: list[float]) -> None:
+    """Start, then 24 ticks per beat on the ideal grid, each stamped when this thread gets to send it.
+
+    `late` collects how far behind its due time each tick was sent: this process's own scheduling and
+    GIL delay, the thing an in-process dashboard could add to.
+    """
     while time.monotonic() < start - 0.01:
         time.sleep(0.005)
     port.inject([0xFA])
@@ -118,6 +123,7 @@ def feed_clock(show: Show, port: Any, start: float, seconds: float, stop: thread
         while (delay := due - time.monotonic()) > 0:
             time.sleep(delay)
         port.inject([0xF8])
+        late.append(time.monotonic() - due)
         k += 1
 
 
@@ -149,7 +155,8 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
     start = time.monotonic() + 0.5
     stop = threading.Event()
     clock_port = show.ports.inputs[show.config.clock.port]  # type: ignore[attr-defined]
-    feeder = threading.Thread(target=feed_clock, args=(show, clock_port, start, seconds, stop), daemon=True)
+    feeder_late: list[float] = []
+    feeder = threading.Thread(target=feed_clock, args=(clock_port, start, seconds, stop, feeder_late), daemon=True)
     feeder.start()
     cpu0, wall0, child0 = time.process_time(), time.monotonic(), child_cpu_seconds()
     dashboard_cpu = None
@@ -180,6 +187,7 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
         "tempo_error_bpm": {k: (round(v / 1000, 5) if k != "n" else v)
                             for k, v in stats_ms(probe.errors).items()},
         "osc_beat_lateness_ms": stats_ms(lateness),
+        "input_thread_delay_ms": stats_ms(feeder_late),
         "show_process_cpu_percent": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
     }
     if dashboard_cpu is not None:
@@ -190,7 +198,7 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Median p50/p99 over repeated runs, worst max, and every run's p99 (the machine is shared and noisy)."""
     out: dict[str, Any] = {}
-    for key in ("tempo_error_bpm", "osc_beat_lateness_ms"):
+    for key in ("tempo_error_bpm", "osc_beat_lateness_ms", "input_thread_delay_ms"):
         out[key] = {stat: round(float(np.median([r[key].get(stat, np.nan) for r in runs])), 5)
                     for stat in ("p50", "p99")}
         out[key]["max"] = max(r[key].get("max", np.nan) for r in runs)

@@ -16,6 +16,7 @@ from bridge.cli.main import CliError
 from bridge.remote.config import DEFAULT_REMOTE_PORT
 
 TOKEN_ENV = "DRUMBRIDGE_TOKEN"
+DASHBOARD_NICE = 10  # a viewer: when cores are busy the show on this machine goes first
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +60,7 @@ def handle(args: argparse.Namespace) -> int:
         client = RemoteClient(host, port, token).connect()
     except RemoteError as error:
         raise CliError(f"{error}\n  (is `drumbridge run` going, with [dashboard] remote = true?)") from None
+    _yield_cpu()
     if args.owns_show:
         client.owns_show = True  # quitting stops the show: ask first while it plays
         client.description = "local show"
@@ -172,4 +174,12 @@ def _restore_terminal(saved: Any) -> None:
         sys.stdout.write(_RESET)
         sys.stdout.flush()
     except (OSError, ValueError):
+        pass
+
+
+def _yield_cpu() -> None:
+    """Lower this process's priority so a show on the same machine wins any fight for a core."""
+    try:
+        os.nice(DASHBOARD_NICE)
+    except (AttributeError, OSError):
         pass

@@ -28,9 +28,11 @@ from bridge.remote.protocol import (
 )
 from bridge.telemetry import LogEvent, Telemetry
 
+
 HELLO_TIMEOUT = 5.0  # seconds a new connection has to say hello
 SEND_TIMEOUT = 2.0  # a dashboard that cannot take a snapshot this long is dropped
 KEEPALIVE = 1.0  # seconds between snapshots when nothing changed
+
 
 class RemoteServer:
     """Accepts dashboards on host:port and serves each on its own thread."""
@@ -220,6 +222,7 @@ class RemoteServer:
 
     def _send(self, sock: socket.socket, message: dict[str, Any]) -> None:
         sock.sendall(encode(message))
+
 
 def _drain(events: queue.Queue[LogEvent]) -> list[dict[str, Any]]:
     """Every log event queued for one dashboard since the last push."""
