@@ -10,7 +10,7 @@ in a separate process (so the receiver's timestamps do not share our GIL). Measu
 - clock → OSC beat: OSC arrival minus the beat's true time (p50/p99/max, ms);
 - CPU: this process (engine + in-process dashboard) and the remote dashboard process, % of one core.
 There is no drum link yet, so MIDI → serial latency is not measured (see the drum bench when it lands).
-Usage: python bench/dashboard.py [--seconds N]
+Usage: python bench/dashboard.py [--seconds N] [--rounds N]  (not under `nice`: the dashboard niceness is relative)
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ print(json.dumps(out), flush=True)
 REMOTE_DASHBOARD = r"""
 import asyncio, os, sys, time
 sys.path.insert(0, sys.argv[3])
+from bridge.cli.dashboard_cmd import yield_cpu
 from bridge.remote.client import RemoteClient
 from tui.app import DashboardApp
+yield_cpu()  # as `drumbridge dashboard` does
 client = RemoteClient("127.0.0.1", int(sys.argv[1])).connect()
 async def main():
     app = DashboardApp(client, refresh_hz=15.0)

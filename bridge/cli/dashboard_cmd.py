@@ -60,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
         client = RemoteClient(host, port, token).connect()
     except RemoteError as error:
         raise CliError(f"{error}\n  (is `drumbridge run` going, with [dashboard] remote = true?)") from None
-    _yield_cpu()
+    yield_cpu()
     if args.owns_show:
         client.owns_show = True  # quitting stops the show: ask first while it plays
         client.description = "local show"
@@ -177,7 +177,7 @@ def _restore_terminal(saved: Any) -> None:
         pass
 
 
-def _yield_cpu() -> None:
+def yield_cpu() -> None:
     """Lower this process's priority so a show on the same machine wins any fight for a core."""
     try:
         os.nice(DASHBOARD_NICE)
