@@ -9,6 +9,7 @@ from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
 from bridge.commands import Commands
 from bridge.component import Component
+from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
 from bridge.osc.output import OscOutput
@@ -87,11 +88,17 @@ class Show:
             out = self.open_output(config.clock.output)
             clock.send = out.send
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
-        self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
+        self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
+                             input_ports=lambda: [p.name for p in self.port_set.inputs
+                                                  if p.name != self.engine.clock_port], time_source=time_source,
+                             responders=lambda: getattr(self, "responders", None) or ())
+        self.engine.add(self.osc)
         self.commands = Commands(self.engine)
+        self.osc.register_commands(self.commands)
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.drum = wire_drum(self, config.drum) if config.drum is not None else None
         self.telemetry.publish("show", name=config.name, description=config.description)
 
     @property

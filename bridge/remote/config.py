@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from bridge.config_base import Section
 
 DEFAULT_REMOTE_PORT = 7420
 
@@ -19,10 +21,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class DashboardConfig(BaseModel):
+class DashboardConfig(Section):
     """How the dashboard refreshes and how other terminals or machines attach to the show."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     refresh_hz: float = Field(15.0, ge=1.0, le=30.0, description="dashboard redraws per second")
     remote: bool = Field(True, description="accept `drumbridge dashboard --connect` while the show runs")
