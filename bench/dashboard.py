@@ -8,8 +8,8 @@ in a separate process (so the receiver's timestamps do not share our GIL). Measu
 - tempo error: |follower BPM - 120| at every engine step once 4 beats have passed (p50/p99/max);
 - input thread delay: how late the tick-feeding thread got to send each tick (GIL and scheduling);
 - clock → OSC beat: OSC arrival minus the beat's true time (p50/p99/max, ms);
+- MIDI → serial: a drum note injected on the drum input → its bytes written to a real pty (ms);
 - CPU: this process (engine + in-process dashboard) and the remote dashboard process, % of one core.
-There is no drum link yet, so MIDI → serial latency is not measured (see the drum bench when it lands).
 Usage: python bench/dashboard.py [--seconds N] [--rounds N]  (not under `nice`: the dashboard niceness is relative)
 """
 
@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import resource
+import select
 import subprocess
 import sys
 import threading
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bridge.component import Component  # noqa: E402
+from bridge.drum.transport import SerialTransport  # noqa: E402
+from bridge.drum.wiring import wire_drum  # noqa: E402
 from bridge.midi.factory import MemoryPorts  # noqa: E402
 from bridge.remote.server import RemoteServer  # noqa: E402
 from bridge.remote.source import LocalSource  # noqa: E402
@@ -93,7 +96,18 @@ host = "127.0.0.1"
 port = {port}
 [dashboard]
 port = 0
+[drum]
+serial = "{device}"
+[[drum.motors]]
+motor = 0
+notes = [36]
+min_interval_ms = 0
+[[drum.motors]]
+motor = 1
+notes = [38]
+min_interval_ms = 0
 """
+NOTE_SPACING = 0.05  # seconds between drum notes (20 a second)
 
 
 class TempoProbe(Component):
@@ -129,6 +143,28 @@ def feed_clock(port: Any, start: float, seconds: float, stop: threading.Event, l
         k += 1
 
 
+def feed_notes(port: Any, start: float, seconds: float, stop: threading.Event, injected: list[int]) -> None:
+    """Drum notes on the drum input, each stamped (perf_counter_ns) just before it is handed over."""
+    k = 0
+    while not stop.is_set() and k * NOTE_SPACING < seconds:
+        due = start + 0.25 + k * NOTE_SPACING
+        while (delay := due - time.monotonic()) > 0:
+            time.sleep(delay)
+        injected.append(time.perf_counter_ns())
+        port.inject([0x99, 36 if k % 2 else 38, 100])
+        k += 1
+
+
+def drain(fd: int, stop: threading.Event) -> None:
+    """Read the far end of the pty so the drum's writes never block."""
+    while not stop.is_set():
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                os.read(fd, 4096)
+            except OSError:
+                return
+
+
 def stats_ms(values: list[float]) -> dict[str, float]:
     if not values:
         return {"n": 0}
@@ -148,18 +184,37 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
                                 text=True)
     assert receiver.stdout is not None
     osc_port = int(receiver.stdout.readline())
-    show = Show(parse_set(SET.format(port=osc_port)), MemoryPorts(monotonic_time), monotonic_time)
+    master, slave = os.openpty()
+    config = parse_set(SET.format(port=osc_port, device=os.ttyname(slave)))
+    show = Show(config.model_copy(update={"drum": None}), MemoryPorts(monotonic_time), monotonic_time)
+    written: list[int] = []
+
+    def on_written(data: bytes) -> None:
+        if data[0] & 0xF0 == 0x90:
+            written.append(time.perf_counter_ns())
+
+    transport = SerialTransport(os.ttyname(slave), 115200, on_written=on_written)
+    drum = wire_drum(show, config.drum, transport)  # type: ignore[arg-type]
     probe = show.engine.add(TempoProbe(show))
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()
+    stop = threading.Event()
+    drainer = threading.Thread(target=drain, args=(master, stop), daemon=True)
+    drainer.start()
+    deadline = time.monotonic() + 3
+    while transport.state != "connected" and time.monotonic() < deadline:
+        time.sleep(0.01)
     server = RemoteServer(show.telemetry, show.commands, "127.0.0.1", 0).start() \
         if mode == "separate_process" else None
     start = time.monotonic() + 0.5
-    stop = threading.Event()
     clock_port = show.ports.inputs[show.config.clock.port]  # type: ignore[attr-defined]
     feeder_late: list[float] = []
     feeder = threading.Thread(target=feed_clock, args=(clock_port, start, seconds, stop, feeder_late), daemon=True)
     feeder.start()
+    injected: list[int] = []
+    notes = threading.Thread(target=feed_notes, args=(show.ports.inputs["drumbridge drum in"], start, seconds,  # type: ignore[attr-defined]
+                                                      stop, injected), daemon=True)
+    notes.start()
     cpu0, wall0, child0 = time.process_time(), time.monotonic(), child_cpu_seconds()
     dashboard_cpu = None
     if mode == "in_process":
@@ -177,11 +232,17 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
     else:
         time.sleep(seconds + 0.5)
     feeder.join()
+    notes.join()
     cpu1, wall1 = time.process_time(), time.monotonic()
+    time.sleep(0.1)
     stop.set()
     if server is not None:
         server.stop()
     runner.stop()
+    drainer.join(timeout=2)
+    os.close(master)
+    os.close(slave)
+    n = min(len(injected), len(written))
     out, _ = receiver.communicate(timeout=seconds + 10)
     beats = json.loads(out.strip().splitlines()[-1])
     lateness = [t - (start + ((bar - 1) * 4 + (beat - 1)) * 60.0 / BPM) for t, bar, beat in beats]
@@ -190,6 +251,8 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
                             for k, v in stats_ms(probe.errors).items()},
         "osc_beat_lateness_ms": stats_ms(lateness),
         "input_thread_delay_ms": stats_ms(feeder_late),
+        "midi_to_serial_ms": stats_ms([(written[i] - injected[i]) / 1e9 for i in range(n)]),
+        "drum_notes": {"sent": len(injected), "written": len(written), "dropped": drum.dropped_notes},
         "show_process_cpu_percent": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
     }
     if dashboard_cpu is not None:
@@ -200,7 +263,7 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Median p50/p99 over repeated runs, worst max, and every run's p99 (the machine is shared and noisy)."""
     out: dict[str, Any] = {}
-    for key in ("tempo_error_bpm", "osc_beat_lateness_ms", "input_thread_delay_ms"):
+    for key in ("tempo_error_bpm", "osc_beat_lateness_ms", "midi_to_serial_ms", "input_thread_delay_ms"):
         out[key] = {stat: round(float(np.median([r[key].get(stat, np.nan) for r in runs])), 5)
                     for stat in ("p50", "p99")}
         out[key]["max"] = max(r[key].get("max", np.nan) for r in runs)
@@ -226,7 +289,7 @@ def main() -> None:
                               "cpu_cores": os.cpu_count(),
                               "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                               "python_switch_interval_ms": sys.getswitchinterval() * 1000,
-                              "drum_link": "not measured: no drum link in this build"}
+                              "drum_notes": {m: [r["drum_notes"] for r in runs[m]] for m in modes}}
     for mode in modes:
         report[mode] = merge(runs[mode])
     base = report["none"]["show_process_cpu_percent"]

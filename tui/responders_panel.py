@@ -46,7 +46,9 @@ class RespondersPanel(Vertical):
             style = _ROW_STYLE[responder_severity(state)]
             rows.append((name, tuple(Text(cell, style=style) if style else cell
                                      for cell in responder_row(name, state))))
-        sync_rows(self.query_one(DataTable), rows)
+        table = self.query_one(DataTable)
+        sync_rows(table, rows)
+        table.display = bool(rows)
         self.query_one("#responders-empty").display = not rows
         self.set_class(any(responder_severity(topic(snapshot, f"responder.{n}")) == "bad"
                            for n in responder_names(snapshot)), "-bad")
