@@ -80,10 +80,13 @@ def responder_row(name: str, r: dict[str, Any]) -> tuple[str, ...]:
     flags = []
     if r.get("muted"):
         flags.append("MUTED")
-    if r.get("loop") or r.get("mode") == "loop":
+    mode = r.get("mode")
+    if r.get("loop") or mode == "loop":
         flags.append("LOOP")
-    elif isinstance(r.get("mode"), str) and r["mode"] not in ("", "generate"):
-        flags.append(r["mode"])
+    elif mode == "continuous":
+        flags.append("CONT")
+    elif isinstance(mode, str) and mode not in ("", "generate", "call-response"):
+        flags.append(mode.upper()[:6])
     taken = r.get("fallbacks", r.get("fallback"))  # count of fallbacks taken; `fallback` may be the policy name
     if isinstance(taken, int) and not isinstance(taken, bool) and taken > 0:
         flags.append(f"FB{taken}")

@@ -62,6 +62,8 @@ def test_healthy_and_degraded_figures() -> None:
     assert [row[1] for _key, row in motor_rows(degraded())] == ["0 beats ago", "2 beats ago", "4.2 s ago", "–"]
     assert motor_rows(degraded())[1][1][3] == "3 !"
     assert responder_row("drums", drums)[8] == "FB2"
+    assert responder_row("x", {"mode": "call-response"})[8] == ""
+    assert responder_row("x", {"mode": "continuous", "muted": True})[8] == "MUTED CONT"
     assert osc_cues(healthy()) == ["intro @1:1", "verse @9:1"]
 
 
