@@ -150,7 +150,8 @@ def motor_rows(snapshot: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     for m in items(topic(snapshot, "drum").get("motors")):
         key = str(m.get("motor", len(rows)))
         refused = m.get("refused")
-        rows.append((key, (key, last_hit(m, clock_beat), num(m.get("hits_per_min"), "{:.0f}"),
+        label = f"{key} {m['voice']}" if isinstance(m.get("voice"), str) and m["voice"] else key
+        rows.append((key, (label, last_hit(m, clock_beat), num(m.get("hits_per_min"), "{:.0f}"),
                            num(refused, "{:d}") + (" !" if isinstance(refused, int) and refused > 0 else ""))))
     return rows
 

@@ -61,6 +61,8 @@ def test_healthy_and_degraded_figures() -> None:
     assert drum_view(degraded()).link_state == "SEARCHING" and drum_view(degraded()).severity == "bad"
     assert [row[1] for _key, row in motor_rows(degraded())] == ["0 beats ago", "2 beats ago", "4.2 s ago", "–"]
     assert motor_rows(degraded())[1][1][3] == "3 !"
+    assert motor_rows({"state": {"drum": {"motors": [{"motor": 2, "voice": "kick"}]}}}) == [
+        ("2", ("2 kick", "–", "–", "–"))]
     assert responder_row("drums", drums)[8] == "FB2"
     assert responder_row("x", {"mode": "call-response"})[8] == ""
     assert responder_row("x", {"mode": "continuous", "muted": True})[8] == "MUTED CONT"
