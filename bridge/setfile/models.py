@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from bridge.config_base import Section
+
 from bridge.drum.config import DrumConfig
 from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
 from bridge.remote.config import DashboardConfig
