@@ -10,6 +10,7 @@ from bridge.config_base import Section
 
 from bridge.drum.config import DrumConfig
 from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
+from bridge.remote.config import DashboardConfig
 
 
 class ClockConfig(Section):
@@ -35,6 +36,7 @@ class ShowConfig(Section):
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
     drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:
