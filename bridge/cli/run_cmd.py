@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from bridge.cli.common import (
     DEFAULT_SET,
@@ -17,6 +19,7 @@ from bridge.cli.common import (
 )
 from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
 from bridge.cli.main import CliError
+from bridge.setfile import ShowConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,12 +43,28 @@ def handle(args: argparse.Namespace) -> int:
     return run_show(args.set, headless=args.headless, seconds=args.seconds, private_jack=args.private_jack)
 
 
-def run_show(set_name: str | None, headless: bool, seconds: float | None, private_jack: bool) -> int:
+# Given the loaded set, returns the set to run and a function that undoes what it started.
+Prepare = Callable[[ShowConfig], tuple[ShowConfig, Callable[[], None]]]
+
+
+def run_show(set_name: str | None, headless: bool, seconds: float | None, private_jack: bool,
+             prepare: Prepare | None = None) -> int:
     """Load, wire and run a show in real time; clean shutdown on every exit path."""
     started = time.monotonic()
     path, config = load_or_fail(set_name)
     if seconds is not None and seconds <= 0:
         raise CliError("--seconds must be positive")
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    if prepare is not None:
+        config, cleanup = prepare(config)
+    try:
+        return _run(path, config, started, headless, seconds, private_jack)
+    finally:
+        cleanup()
+
+
+def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds: float | None,
+         private_jack: bool) -> int:
 
     from bridge.console import BeatPrinter
     from bridge.midi.api import MidiUnavailable

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import ctypes
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from types import TracebackType
 
@@ -28,7 +31,8 @@ class JackServer:
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
                    "-r", str(self.rate), "-p", str(self.period)]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -69,3 +73,9 @@ def server_running(name: str | None = None) -> bool:
     env = dict(os.environ, JACK_NO_START_SERVER="1")
     result = subprocess.run([jack_lsp, "-s", server], env=env, capture_output=True, timeout=5)
     return result.returncode == 0 and b"not running" not in result.stderr
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGTERM to jackd if drumbridge dies without cleaning up."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
