@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bridge.responders.config import Responders
+
 
 class Section(BaseModel):
     """Base of every set-file table: immutable, unknown keys are errors."""
@@ -61,6 +63,7 @@ class ShowConfig(Section):
     description: str = ""
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
+    responders: Responders = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:

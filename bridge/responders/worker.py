@@ -1,0 +1,155 @@
+"""Where answers are generated: off the clock path, with the time each answer became ready.
+
+`ThreadWorker` runs the model on its own thread (the live show). `VirtualWorker` runs it at once
+but reports it ready at a modelled time, so replay in virtual time meets or misses deadlines the
+same way every run. Both hand back `Outcome`s that the responder collects on the engine thread.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from bridge.responders.generator import Generator
+from bridge.responders.phrase import Phrase
+from bridge.timebase import TimeSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One answer to generate: everything the model needs, and when it is needed."""
+
+    responder: str
+    index: int  # answer number; part of the RNG seed
+    call: Phrase
+    steps: int
+    temperature: float
+    entropy: tuple[int, ...]  # seeds the answer's numpy Generator
+    generator: Generator
+    submitted: float
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished job: the answer (or the error), when it was ready, and how long the model took."""
+
+    job: Job
+    answer: Phrase | None
+    error: str | None
+    finished: float
+    gen_ms: float
+
+
+def run_job(job: Job) -> tuple[Phrase | None, str | None]:
+    """Run the model for `job`; a model error becomes a message, never an exception."""
+    rng = np.random.default_rng(list(job.entropy))
+    try:
+        answer = job.generator.answer(job.call, job.steps, job.temperature, rng)
+    except Exception as error:  # a broken model must not take the show down
+        log.exception("model %s failed on answer %d of %s", job.generator.name, job.index, job.responder)
+        return None, f"{type(error).__name__}: {error}"
+    if not isinstance(answer, Phrase):
+        return None, f"model returned {type(answer).__name__}, not a Phrase"
+    return Phrase(job.steps, answer.notes), None
+
+
+class Worker(Protocol):
+    """Runs jobs and hands back their outcomes on the engine thread."""
+
+    def submit(self, job: Job) -> None: ...
+    def collect(self, now: float) -> list[Outcome]: ...
+    def next_ready(self, now: float) -> float: ...
+    def close(self) -> None: ...
+
+
+class ThreadWorker:
+    """One background thread per responder; finished answers wake the engine through `wake`."""
+
+    def __init__(self, name: str, time_source: TimeSource, wake: Callable[[], None] = lambda: None) -> None:
+        self.name = name
+        self.time = time_source
+        self.wake = wake
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._done: deque[Outcome] = deque()
+        self._thread = threading.Thread(target=self._loop, name=f"responder-{name}", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        self._jobs.put(job)
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            if self.time() > job.deadline:  # the answer is already too late: skip, the fallback played
+                self._done.append(Outcome(job, None, "skipped: worker busy past the deadline", self.time(), 0.0))
+                self.wake()
+                continue
+            started = time.perf_counter()
+            answer, error = run_job(job)
+            gen_ms = (time.perf_counter() - started) * 1000.0
+            self._done.append(Outcome(job, answer, error, self.time(), gen_ms))
+            self.wake()
+
+    def collect(self, now: float) -> list[Outcome]:
+        out = []
+        while self._done:
+            out.append(self._done.popleft())
+        return out
+
+    def next_ready(self, now: float) -> float:
+        return math.inf  # results wake the engine themselves
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=0.5)  # a stuck model must not hold up shutdown; the thread is a daemon
+
+
+ModelledCost = Callable[[Job], float]
+
+
+def fixed_cost(ms: float) -> ModelledCost:
+    """A cost model: every answer takes `ms` milliseconds."""
+    return lambda job: ms / 1000.0
+
+
+class VirtualWorker:
+    """Generates at once but says the answer is ready `cost(job)` seconds after submission (virtual time)."""
+
+    def __init__(self, cost: ModelledCost = fixed_cost(5.0)) -> None:
+        self.cost = cost
+        self._pending: list[tuple[float, int, Outcome]] = []
+        self._seq = itertools.count()
+
+    def submit(self, job: Job) -> None:
+        answer, error = run_job(job)
+        seconds = self.cost(job)
+        outcome = Outcome(job, answer, error, job.submitted + seconds, seconds * 1000.0)
+        heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
+
+    def collect(self, now: float) -> list[Outcome]:
+        out = []
+        while self._pending and self._pending[0][0] <= now:
+            out.append(heapq.heappop(self._pending)[2])
+        return out
+
+    def next_ready(self, now: float) -> float:
+        return self._pending[0][0] if self._pending else math.inf
+
+    def close(self) -> None:
+        self._pending.clear()
