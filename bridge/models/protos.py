@@ -1,0 +1,109 @@
+"""Protobuf message classes for Magenta bundles and TensorFlow checkpoints, built with the descriptor API.
+
+The schemas are the ones written out in `proto/generator.proto` and `proto/tf_checkpoint.proto`
+(field numbers as in Magenta and TensorFlow). Building them at import time from a
+FileDescriptorProto instead of committing protoc output keeps drumbridge free of gencode/runtime
+version pins: this works with every protobuf from 4.21 to 7.x (tested with 7.36).
+"""
+
+from __future__ import annotations
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+_F = descriptor_pb2.FieldDescriptorProto
+_SCALARS = {
+    "string": _F.TYPE_STRING, "bytes": _F.TYPE_BYTES, "int32": _F.TYPE_INT32, "int64": _F.TYPE_INT64,
+    "bool": _F.TYPE_BOOL, "float": _F.TYPE_FLOAT, "double": _F.TYPE_DOUBLE, "fixed32": _F.TYPE_FIXED32,
+}
+
+# message -> [(field, number, type, repeated)]; a type that is not a scalar names a message in the package.
+_MAGENTA = {
+    "GeneratorDetails": [("id", 1, "string", False), ("description", 2, "string", False)],
+    "BundleDetails": [("description", 1, "string", False)],
+    "GeneratorBundle": [
+        ("generator_details", 1, "GeneratorDetails", False),
+        ("checkpoint_file", 2, "bytes", True),
+        ("metagraph_file", 3, "bytes", False),
+        ("bundle_details", 4, "BundleDetails", False),
+    ],
+}
+
+_TF = {
+    "Dim": [("size", 1, "int64", False), ("name", 2, "string", False)],
+    "TensorShapeProto": [("dim", 2, "Dim", True), ("unknown_rank", 3, "bool", False)],
+    "Extent": [("start", 1, "int64", False), ("length", 2, "int64", False)],
+    "TensorSliceProto": [("extent", 1, "Extent", True)],
+    "TensorProto": [
+        ("dtype", 1, "int32", False), ("tensor_shape", 2, "TensorShapeProto", False),
+        ("tensor_content", 4, "bytes", False), ("float_val", 5, "float", True),
+        ("double_val", 6, "double", True), ("int_val", 7, "int32", True), ("int64_val", 10, "int64", True),
+    ],
+    "SavedSliceMeta": [
+        ("name", 1, "string", False), ("shape", 2, "TensorShapeProto", False),
+        ("type", 3, "int32", False), ("slice", 4, "TensorSliceProto", True),
+    ],
+    "SavedTensorSliceMeta": [("tensor", 1, "SavedSliceMeta", True)],
+    "SavedSlice": [("name", 1, "string", False), ("slice", 2, "TensorSliceProto", False),
+                   ("data", 3, "TensorProto", False)],
+    "SavedTensorSlices": [("meta", 1, "SavedTensorSliceMeta", False), ("data", 2, "SavedSlice", False)],
+    # Same wire format, but the packed float/double arrays are taken as raw bytes (np.frombuffer is
+    # ~100x faster than iterating a repeated float field); unpacked data falls back to TensorProto.
+    "PackedTensorProto": [
+        ("dtype", 1, "int32", False), ("tensor_shape", 2, "TensorShapeProto", False),
+        ("tensor_content", 4, "bytes", False), ("float_val", 5, "bytes", True), ("double_val", 6, "bytes", True),
+    ],
+    "PackedSavedSlice": [("name", 1, "string", False), ("slice", 2, "TensorSliceProto", False),
+                         ("data", 3, "PackedTensorProto", False)],
+    "PackedSavedTensorSlices": [("data", 2, "PackedSavedSlice", False)],
+    "BundleHeaderProto": [("num_shards", 1, "int32", False), ("endianness", 2, "int32", False)],
+    "BundleEntryProto": [
+        ("dtype", 1, "int32", False), ("shape", 2, "TensorShapeProto", False), ("shard_id", 3, "int32", False),
+        ("offset", 4, "int64", False), ("size", 5, "int64", False), ("crc32c", 6, "fixed32", False),
+        ("slices", 7, "TensorSliceProto", True),
+    ],
+    "ShapeList": [("shape", 7, "TensorShapeProto", True)],
+    "AttrValue": [("list", 1, "ShapeList", False), ("shape", 7, "TensorShapeProto", False)],
+    "AttrEntry": [("key", 1, "string", False), ("value", 2, "AttrValue", False)],
+    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False), ("attr", 5, "AttrEntry", True)],
+    "GraphDef": [("node", 1, "NodeDef", True)],
+    "NodeList": [("value", 1, "string", True)],
+    "CollectionDef": [("node_list", 1, "NodeList", False)],
+    "CollectionEntry": [("key", 1, "string", False), ("value", 2, "CollectionDef", False)],
+    "MetaGraphDef": [("graph_def", 2, "GraphDef", False), ("collection_def", 4, "CollectionEntry", True)],
+}
+
+
+def _build(file_name: str, package: str, schema: dict[str, list[tuple[str, int, str, bool]]]) -> dict[str, type]:
+    """Message classes for one schema, registered in a private pool (no clash with TF's own protos)."""
+    file_proto = descriptor_pb2.FileDescriptorProto(name=file_name, package=package, syntax="proto3")
+    for message_name, fields in schema.items():
+        message = file_proto.message_type.add(name=message_name)
+        for field_name, number, type_name, repeated in fields:
+            field = message.field.add(name=field_name, number=number)
+            field.label = _F.LABEL_REPEATED if repeated else _F.LABEL_OPTIONAL
+            if type_name in _SCALARS:
+                field.type = _SCALARS[type_name]
+            else:
+                field.type = _F.TYPE_MESSAGE
+                field.type_name = f".{package}.{type_name}"
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file_proto)
+    classes = {}
+    for message_name in schema:
+        descriptor = pool.FindMessageTypeByName(f"{package}.{message_name}")
+        classes[message_name] = message_factory.GetMessageClass(descriptor)
+    return classes
+
+
+_magenta = _build("drumbridge/magenta_generator.proto", "magenta", _MAGENTA)
+_tf = _build("drumbridge/tf_checkpoint.proto", "drumbridge.tf", _TF)
+
+GeneratorBundle = _magenta["GeneratorBundle"]
+GeneratorDetails = _magenta["GeneratorDetails"]
+TensorProto = _tf["TensorProto"]
+TensorShapeProto = _tf["TensorShapeProto"]
+SavedTensorSlices = _tf["SavedTensorSlices"]
+PackedSavedTensorSlices = _tf["PackedSavedTensorSlices"]
+BundleHeaderProto = _tf["BundleHeaderProto"]
+BundleEntryProto = _tf["BundleEntryProto"]
+MetaGraphDef = _tf["MetaGraphDef"]
