@@ -12,6 +12,7 @@ from bridge.component import Component
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
 from bridge.osc.output import OscOutput
+from bridge.responders.wiring import build_responders
 from bridge.setfile.models import ClockConfig, ShowConfig
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -87,6 +88,7 @@ class Show:
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.responders = build_responders(self, config.responders)
         self.telemetry.publish("show", name=config.name, description=config.description)
 
     @property

@@ -48,6 +48,7 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
     from bridge.console import BeatPrinter
     from bridge.midi.api import MidiUnavailable
     from bridge.midi.factory import RtMidiPorts
+    from bridge.responders.generator import GeneratorError
     from bridge.runner import RealtimeRunner
     from bridge.show import Show
     from bridge.timebase import monotonic_time
@@ -63,6 +64,8 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
                            "(for example with qjackctl), or pass --private-jack")
         try:
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
+        except GeneratorError as error:
+            raise CliError(f"{error}; nothing started") from None
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None

@@ -112,6 +112,11 @@ class Responder(Component):
         """Hear every state change (OSC `/responder/<name>/state`)."""
         self.state_listeners.append(listener)
 
+    def use_worker(self, worker: Worker) -> None:
+        """Swap the worker before the show starts (replay uses a virtual-time one)."""
+        self.worker.close()
+        self.worker = worker
+
     @property
     def generator(self) -> Generator:
         return self.generators[self.model_index]
@@ -386,6 +391,9 @@ class Responder(Component):
                 self.select_model(value)
 
     # -- component hooks -----------------------------------------------------------------------
+    def start(self, now: float) -> None:
+        self.worker.warm(self.generators)
+
     def on_transport(self, change: TransportChange) -> None:
         self.panic()
         if change.kind == "start":

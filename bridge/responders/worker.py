@@ -71,6 +71,7 @@ class Worker(Protocol):
     """Runs jobs and hands back their outcomes on the engine thread."""
 
     def submit(self, job: Job) -> None: ...
+    def warm(self, generators: list[Generator]) -> None: ...
     def collect(self, now: float) -> list[Outcome]: ...
     def next_ready(self, now: float) -> float: ...
     def close(self) -> None: ...
@@ -83,19 +84,38 @@ class ThreadWorker:
         self.name = name
         self.time = time_source
         self.wake = wake
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._jobs: queue.Queue[Job | Generator | None] = queue.Queue()
         self._done: deque[Outcome] = deque()
-        self._thread = threading.Thread(target=self._loop, name=f"responder-{name}", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:  # started on first use, so building a show starts no threads
+            self._thread = threading.Thread(target=self._loop, name=f"responder-{self.name}", daemon=True)
+            self._thread.start()
 
     def submit(self, job: Job) -> None:
+        self._ensure_thread()
         self._jobs.put(job)
+
+    def warm(self, generators: list[Generator]) -> None:
+        """Run each model once on the worker thread before the first call needs it."""
+        self._ensure_thread()
+        for generator in generators:
+            self._jobs.put(generator)
 
     def _loop(self) -> None:
         while True:
             job = self._jobs.get()
             if job is None:
                 return
+            if not isinstance(job, Job):
+                warm_up = getattr(job, "warm_up", None)
+                try:
+                    if warm_up is not None:
+                        warm_up()
+                except Exception:
+                    log.exception("warming up %s failed", getattr(job, "name", job))
+                continue
             if self.time() > job.deadline:  # the answer is already too late: skip, the fallback played
                 self._done.append(Outcome(job, None, "skipped: worker busy past the deadline", self.time(), 0.0))
                 self.wake()
@@ -116,6 +136,8 @@ class ThreadWorker:
         return math.inf  # results wake the engine themselves
 
     def close(self) -> None:
+        if self._thread is None:
+            return
         self._jobs.put(None)
         self._thread.join(timeout=0.5)  # a stuck model must not hold up shutdown; the thread is a daemon
 
@@ -141,6 +163,9 @@ class VirtualWorker:
         seconds = self.cost(job)
         outcome = Outcome(job, answer, error, job.submitted + seconds, seconds * 1000.0)
         heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
+
+    def warm(self, generators: list[Generator]) -> None:
+        """Nothing to warm: modelled time does not depend on caches."""
 
     def collect(self, now: float) -> list[Outcome]:
         out = []
