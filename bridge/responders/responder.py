@@ -395,8 +395,9 @@ class Responder(Component):
         self.worker.warm(self.generators)
 
     def on_transport(self, change: TransportChange) -> None:
-        self.panic()
-        if change.kind == "start":
+        """A Stop (from Live or our own clock) ends the cycle; the song position may jump before the next start."""
+        if change.kind == "stop":
+            self.panic()
             self.notes.clear()
 
     def _release(self) -> None:

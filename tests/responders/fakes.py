@@ -1,0 +1,55 @@
+"""Generators for tests: a seeded toy model, a deliberately slow one, a broken one (the Generator protocol)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from bridge.responders.phrase import Note, Phrase
+
+BUNDLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "models" / "data" / "bundles"
+SMALL_DRUMS = BUNDLES / "drum_kit_small_first.mag"
+
+
+class ToyDrums:
+    """Answers with a hit on step 0 (so timing is checkable) plus seeded random hits; pitch from the call."""
+
+    drums = True
+
+    def __init__(self, name: str = "toy") -> None:
+        self.name = name
+        self.calls: list[Phrase] = []
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        self.calls.append(call)
+        pitches = sorted({n.pitch for n in call.notes}) or [36]
+        notes = [Note(0, pitches[0], 100, 1)]
+        for step in range(1, steps):
+            if rng.random() < 0.25 * temperature:
+                notes.append(Note(step, int(rng.choice(pitches)), 100, 1))
+        return Phrase(steps, tuple(notes))
+
+
+class BlockingDrums(ToyDrums):
+    """Waits until the test releases it: a model that is late by as much as the test wants."""
+
+    def __init__(self) -> None:
+        super().__init__("blocking")
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        self.entered.set()
+        self.release.wait(10)
+        return super().answer(call, steps, temperature, rng)
+
+
+class BrokenDrums(ToyDrums):
+    """A model that crashes on every answer."""
+
+    def __init__(self) -> None:
+        super().__init__("broken")
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        raise RuntimeError("model exploded")
