@@ -229,27 +229,20 @@ class Responder(Component):
         record = AnswerRecord(self.name, index, start, source, answer or Phrase(steps), late)
         for listener in self.answer_listeners:
             listener(record)
+        self._at(end - HALF_STEP, lambda m: self._carry_on(m, end))
+
+    def _carry_on(self, moment: Moment, end: float) -> None:
+        """Half a step before an answer ends: loop it, answer again at once (continuous), or listen."""
         if self.looping:
             self._at(end, lambda m: self._loop_boundary(m, end), latency=DEADLINE_LEAD)
-        else:
-            self._carry_on(end)
-
-    def _carry_on(self, end: float) -> None:
-        """After an answer ending at `end`: listen for the next call, or (continuous) answer again at once."""
-        if self._base_mode == "continuous":
-            self._at(end - HALF_STEP, lambda m: self._close_call(m, end - self.call_bars * self.bar_beats, end))
+        elif self._base_mode == "continuous":
+            self._close_call(moment, end - self.call_bars * self.bar_beats, end)
         else:
             self._at(end, lambda m: self._listen_from(end))
 
     def _loop_boundary(self, moment: Moment, start: float) -> None:
         """Loop mode: play the mutated answer if one is ready, else the last answer again."""
         self._collect(moment.actual_time)
-        if not self.looping:  # loop switched off while the last pass played: back to the set mode
-            if self._base_mode == "continuous":
-                self._close_call(moment, start - self.call_bars * self.bar_beats, start)
-            else:
-                self._listen_from(start)
-            return
         answer, source = self.last_answer, "loop"
         if self._mutated is not None:
             answer, source = self._mutated, "loop:mutated"
