@@ -53,3 +53,14 @@ class BrokenDrums(ToyDrums):
 
     def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
         raise RuntimeError("model exploded")
+
+
+class ToyHeld(ToyDrums):
+    """Like ToyDrums, but melodic: its first note is held for two beats (so a panic has something to cut)."""
+
+    drums = False
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        answer = super().answer(call, steps, temperature, rng)
+        first, *rest = answer.notes
+        return Phrase(steps, (Note(0, first.pitch, 100, 8), *(n for n in rest if n.step >= 8)))
