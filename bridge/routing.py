@@ -37,7 +37,7 @@ def routing_table(config: ShowConfig) -> list[Route]:
                             f"the player's track; arm it, Monitor In; CC {r.controls.temperature} temperature, "
                             f"CC {r.controls.mute} mute, CC 123 panic (see live_sets/ROUTING.md)"))
         routes.append(Route(f"Live: MIDI track '{r.name} answer'", "MIDI From + Monitor In", r.output_port,
-                            str(r.channel), f"{r.model}: answers {r.answer_bars} bar(s) after each "
+                            str(r.channel), f"{r.model.rsplit('/', 1)[-1]}: {r.answer_bars}-bar answer after each "
                             f"{r.call_bars}-bar call; put an instrument on this track"))
     return routes
 

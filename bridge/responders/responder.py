@@ -199,6 +199,8 @@ class Responder(Component):
             answer, source, late = outcome.answer, "model", False
             self.margin_ms = round((self.clock.time_at(start) - outcome.finished) * 1000.0, 3)
             self.last_answer = answer
+            self.telemetry.event("debug", self._tag, f"answer {outcome.job.index} from beat {start:g}: "
+                                 f"{outcome.gen_ms:.1f} ms, margin {self.margin_ms} ms")
         else:
             late = True
             self.late += 1
