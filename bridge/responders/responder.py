@@ -54,6 +54,8 @@ class AnswerRecord:
     source: str  # "model" or "fallback:<kind>" or "loop"
     answer: Phrase
     late: bool
+    gen_ms: float | None = None  # model time of this answer (None: fallback or loop)
+    margin_ms: float | None = None  # how long before its first step the answer was ready
 
 
 def answer_entropy(seed: int, name: str, index: int) -> tuple[int, ...]:
@@ -195,10 +197,12 @@ class Responder(Component):
         self._collect(moment.actual_time)
         job, outcome = self._pending, self._ready
         self._pending = self._ready = None
+        timing: tuple[float | None, float | None] = (None, None)
         if outcome is not None and outcome.answer is not None:
             answer, source, late = outcome.answer, "model", False
             self.margin_ms = round((self.clock.time_at(start) - outcome.finished) * 1000.0, 3)
             self.last_answer = answer
+            timing = (round(outcome.gen_ms, 3), self.margin_ms)
             self.telemetry.event("debug", self._tag, f"answer {outcome.job.index} from beat {start:g}: "
                                  f"{outcome.gen_ms:.1f} ms, margin {self.margin_ms} ms")
         else:
@@ -209,7 +213,7 @@ class Responder(Component):
             why = outcome.error if outcome is not None else "not ready at its first step"
             self.telemetry.event("warning", self._tag,
                                  f"answer {job.index if job else '?'} {why}; playing {source}")
-        self._play_cycle(answer, start, job.index if job else -1, source, late)
+        self._play_cycle(answer, start, job.index if job else -1, source, late, timing)
 
     def _fallback(self, job: Job | None) -> tuple[Phrase | None, str]:
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
@@ -220,7 +224,8 @@ class Responder(Component):
             return job.call.fitted(steps), f"fallback:{kind}"
         return None, "fallback:silence"
 
-    def _play_cycle(self, answer: Phrase | None, start: float, index: int, source: str, late: bool) -> None:
+    def _play_cycle(self, answer: Phrase | None, start: float, index: int, source: str, late: bool,
+                    timing: tuple[float | None, float | None] = (None, None)) -> None:
         """Play `answer` from `start`, then carry on: loop it, listen for the next call, or answer again."""
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
         end = start + self.answer_bars * self.bar_beats
@@ -228,7 +233,7 @@ class Responder(Component):
         self._set_state(State.RESPONDING)
         if answer is not None:
             self._schedule_notes(answer, start)
-        record = AnswerRecord(self.name, index, start, source, answer or Phrase(steps), late)
+        record = AnswerRecord(self.name, index, start, source, answer or Phrase(steps), late, *timing)
         for listener in self.answer_listeners:
             listener(record)
         self._at(end - HALF_STEP, lambda m: self._carry_on(m, end))
