@@ -1,7 +1,8 @@
 """What a responder needs from a model, and where models come from (`.mag` paths, `builtin:` names).
 
 The responder only asks one thing: "answer this call with N steps at this temperature, drawing
-every random choice from this generator". The model engine (`bridge.models`) is adapted to that in
+every random choice from this generator". A model may also offer `stream()`: the call is then fed
+step by step while it is played, and only the answer's sampling is left when the call ends. The model engine (`bridge.models`) is adapted to that in
 `bridge.responders.magenta`; tests plug in their own generators (for example deliberately slow ones).
 """
 
@@ -33,6 +34,24 @@ class Generator(Protocol):
     def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
         """An answer `steps` long that continues `call`; every random choice comes from `rng`."""
         ...
+
+
+class CallStream(Protocol):
+    """A call fed into a model while it is being played, so only the answer is left at the deadline."""
+
+    def feed(self, call_so_far: Phrase, upto: int) -> None:
+        """Feed the call's steps up to (not including) `upto`; `call_so_far` holds every step heard so far."""
+        ...
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        """Feed the rest of `call`, then sample `steps`: the same answer `Generator.answer` would give."""
+        ...
+
+
+def open_stream(generator: Generator) -> CallStream | None:
+    """A call stream when the model offers one (`stream()`), else None (the answer is made in one go)."""
+    stream = getattr(generator, "stream", None)
+    return stream() if callable(stream) else None
 
 
 GeneratorFactory = Callable[[], Generator]

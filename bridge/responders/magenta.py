@@ -91,7 +91,32 @@ class BundleGenerator:
             return drum_phrase(result.events, steps)
         return melody_phrase(result.events, steps)
 
+    def stream(self) -> DrumStream | None:
+        """Drums stream (feeding is exactly what one-shot generation does); melodies are squashed as a whole."""
+        return DrumStream(self.model) if self.drums else None
+
     def warm_up(self) -> None:
         """Run the network once so the first real answer does not pay numpy's first-call costs."""
         primer = [frozenset()] if self.drums else [NO_EVENT]
         self.model.generate(primer, 4, 1.0, np.random.default_rng(0))
+
+
+class DrumStream:
+    """A drum call fed into a session step by step; the answer equals `BundleGenerator.answer` bit for bit."""
+
+    def __init__(self, model: Model) -> None:
+        self.session = model.session()
+        self.fed = 0
+
+    def feed(self, call_so_far: Phrase, upto: int) -> None:
+        events = drum_events(call_so_far)[self.fed:upto]
+        if events:
+            self.session.feed_many(events)
+            self.fed += len(events)
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        self.feed(call, call.steps)
+        if self.fed == 0:
+            self.session.feed(frozenset())
+            self.fed = 1
+        return drum_phrase(self.session.sample_steps(steps, rng, temperature).events, steps)

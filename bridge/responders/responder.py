@@ -20,9 +20,9 @@ import mido
 from bridge.clock.ephemera import Transport, TransportChange
 from bridge.component import Component
 from bridge.responders.config import ResponderConfig
-from bridge.responders.generator import Generator
+from bridge.responders.generator import CallStream, Generator, open_stream
 from bridge.responders.phrase import STEPS_PER_BEAT, NoteLog, Phrase
-from bridge.responders.worker import Job, Outcome, Worker
+from bridge.responders.worker import Feed, Job, Outcome, Worker
 from bridge.scheduler import BeatScheduler, Moment
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -101,6 +101,7 @@ class Responder(Component):
         self._ready: Outcome | None = None
         self._mutated: Phrase | None = None
         self._mutate_index: int | None = None
+        self._stream: CallStream | None = None
         self.answers = self.late = self.fallbacks = self.errors = 0
         self.last_gen_ms: float | None = None
         self.margin_ms: float | None = None
@@ -158,7 +159,13 @@ class Responder(Component):
     def _listen_from(self, start: float) -> None:
         self._set_state(State.LISTENING)
         end = start + self.call_bars * self.bar_beats
-        self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end))
+        self._stream = open_stream(self.generator)
+        if self._stream is not None:  # feed each beat of the call once its last step is final
+            stream, steps = self._stream, round((end - start) * STEPS_PER_BEAT)
+            for beat in range(1, round(end - start)):
+                self._at(start + beat, lambda m, upto=beat * STEPS_PER_BEAT: self.worker.feed(
+                    Feed(stream, self.notes.window(start, steps), upto)))
+        self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end, self._stream))
 
     # -- the cycle (scheduler events) -------------------------------------------------------
     def _at(self, beat: float, action: Callable[[Moment], None], latency: float = 0.0) -> None:
@@ -169,7 +176,7 @@ class Responder(Component):
         """What the responder does when not looping."""
         return "continuous" if self.mode == "continuous" else "call-response"
 
-    def _close_call(self, moment: Moment, start: float, answer_start: float) -> None:
+    def _close_call(self, moment: Moment, start: float, answer_start: float, stream: CallStream | None = None) -> None:
         """The call is complete: quantize it and hand it to the worker; the deadline is the next bar line."""
         steps = round((answer_start - start) * STEPS_PER_BEAT)
         call = self.notes.window(start, steps)
@@ -177,17 +184,17 @@ class Responder(Component):
             self._set_state(State.IDLE)
             return
         self.last_call = call
-        self._submit(call, moment.actual_time, answer_start)
+        self._submit(call, moment.actual_time, answer_start, stream)
         self._set_state(State.GENERATING)
         self._at(answer_start, lambda m: self._deadline(m, answer_start), latency=DEADLINE_LEAD)
 
-    def _submit(self, call: Phrase, now: float, answer_start: float) -> Job:
+    def _submit(self, call: Phrase, now: float, answer_start: float, stream: CallStream | None = None) -> Job:
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
         index = self._jobs
         self._jobs += 1
         job = Job(self.name, index, call, steps, self.temperature,
                   answer_entropy(self.config.seed, self.name, index), self.generator, now,
-                  self.clock.time_at(answer_start) - DEADLINE_LEAD)
+                  self.clock.time_at(answer_start) - DEADLINE_LEAD, stream)
         self._pending, self._ready = job, None
         self.worker.submit(job)
         return job
@@ -412,6 +419,7 @@ class Responder(Component):
         self._release()
         self._pending = self._ready = None
         self._mutated = None
+        self._stream = None
         self._set_state(State.IDLE)
 
     def close(self) -> None:

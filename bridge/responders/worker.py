@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bridge.responders.generator import Generator
+from bridge.responders.generator import CallStream, Generator
 from bridge.responders.phrase import Phrase
 from bridge.timebase import TimeSource
 
@@ -41,6 +41,23 @@ class Job:
     generator: Generator
     submitted: float
     deadline: float
+    stream: CallStream | None = None  # the call already fed (partly) while it was played
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Feed the steps of a call heard so far into its stream (on the worker, in order with the jobs)."""
+
+    stream: CallStream
+    call_so_far: Phrase
+    upto: int
+
+
+def run_feed(feed: Feed) -> None:
+    try:
+        feed.stream.feed(feed.call_so_far, feed.upto)
+    except Exception:  # the answer job will report the model's error
+        log.exception("feeding a call failed")
 
 
 @dataclass(frozen=True)
@@ -58,7 +75,8 @@ def run_job(job: Job) -> tuple[Phrase | None, str | None]:
     """Run the model for `job`; a model error becomes a message, never an exception."""
     rng = np.random.default_rng(list(job.entropy))
     try:
-        answer = job.generator.answer(job.call, job.steps, job.temperature, rng)
+        model = job.stream if job.stream is not None else job.generator
+        answer = model.answer(job.call, job.steps, job.temperature, rng)
     except Exception as error:  # a broken model must not take the show down
         log.exception("model %s failed on answer %d of %s", job.generator.name, job.index, job.responder)
         return None, f"{type(error).__name__}: {error}"
@@ -71,6 +89,7 @@ class Worker(Protocol):
     """Runs jobs and hands back their outcomes on the engine thread."""
 
     def submit(self, job: Job) -> None: ...
+    def feed(self, feed: Feed) -> None: ...
     def warm(self, generators: list[Generator]) -> None: ...
     def collect(self, now: float) -> list[Outcome]: ...
     def next_ready(self, now: float) -> float: ...
@@ -84,7 +103,7 @@ class ThreadWorker:
         self.name = name
         self.time = time_source
         self.wake = wake
-        self._jobs: queue.Queue[Job | Generator | None] = queue.Queue()
+        self._jobs: queue.Queue[Job | Feed | Generator | None] = queue.Queue()
         self._done: deque[Outcome] = deque()
         self._thread: threading.Thread | None = None
 
@@ -97,6 +116,10 @@ class ThreadWorker:
         self._ensure_thread()
         self._jobs.put(job)
 
+    def feed(self, feed: Feed) -> None:
+        self._ensure_thread()
+        self._jobs.put(feed)
+
     def warm(self, generators: list[Generator]) -> None:
         """Run each model once on the worker thread before the first call needs it."""
         self._ensure_thread()
@@ -108,6 +131,9 @@ class ThreadWorker:
             job = self._jobs.get()
             if job is None:
                 return
+            if isinstance(job, Feed):
+                run_feed(job)
+                continue
             if not isinstance(job, Job):
                 warm_up = getattr(job, "warm_up", None)
                 try:
@@ -163,6 +189,9 @@ class VirtualWorker:
         seconds = self.cost(job)
         outcome = Outcome(job, answer, error, job.submitted + seconds, seconds * 1000.0)
         heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
+
+    def feed(self, feed: Feed) -> None:
+        run_feed(feed)  # modelled as free: it happens while the call is played
 
     def warm(self, generators: list[Generator]) -> None:
         """Nothing to warm: modelled time does not depend on caches."""

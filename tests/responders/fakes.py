@@ -64,3 +64,18 @@ class ToyHeld(ToyDrums):
         answer = super().answer(call, steps, temperature, rng)
         first, *rest = answer.notes
         return Phrase(steps, (Note(0, first.pitch, 100, 8), *(n for n in rest if n.step >= 8)))
+
+
+class StreamingToy(ToyDrums):
+    """ToyDrums that also streams: records when each feed came and how far it reached."""
+
+    def __init__(self, now: object = None) -> None:
+        super().__init__("streaming")
+        self.now = now
+        self.feeds: list[tuple[float, int, int]] = []  # (time, upto, notes heard so far)
+
+    def stream(self) -> StreamingToy:
+        return self
+
+    def feed(self, call_so_far: Phrase, upto: int) -> None:
+        self.feeds.append((self.now() if callable(self.now) else 0.0, upto, len(call_so_far.notes)))

@@ -6,7 +6,7 @@ import pytest
 
 from bridge.responders.worker import ThreadWorker
 from bridge.timebase import ManualTime
-from tests.responders.fakes import BlockingDrums, BrokenDrums, ToyDrums
+from tests.responders.fakes import BlockingDrums, BrokenDrums, StreamingToy, ToyDrums
 from tests.responders.rig import SECONDS_PER_BEAT, START, make_rig, note, set_text
 
 TOY = {"test:toy": ToyDrums}
@@ -84,8 +84,9 @@ def test_a_stuck_worker_thread_never_blocks_the_clock() -> None:
     assert rig.time is not time  # the rig made its own clock; give the worker the same one
     rig.responder.worker.time = rig.time
     try:
-        rig.run(12.0, CALL)  # the model is still blocked: virtual time went on regardless
-        assert model.entered.is_set()
+        rig.run(7.9, CALL)  # the call has closed and its job is on the worker thread
+        assert model.entered.wait(5)
+        rig.run(12.0)  # the model is still blocked: virtual time goes on regardless
         assert rig.answers[0].source == "fallback:repeat-call" and rig.answers[0].late
         assert rig.note_ons()[:2] == [(8.0, 36), (9.0, 38)]
     finally:
@@ -139,3 +140,13 @@ def test_the_rig_puts_beats_where_the_tests_expect() -> None:
     rig.run(1.0)
     assert rig.beat(rig.time()) == pytest.approx(1.0)
     assert rig.show.clock.time_at(4.0) == pytest.approx(START + 4 * SECONDS_PER_BEAT)
+
+
+def test_a_streaming_model_is_fed_each_beat_of_the_call_while_it_is_played() -> None:
+    model = StreamingToy()
+    rig = make_rig(set_text(), generators={"test:toy": lambda: model})
+    model.now = rig.time
+    rig.run(9.0, CALL)
+    fed = [(round(rig.beat(t), 3), upto, heard) for t, upto, heard in model.feeds]
+    assert fed == [(1.0, 4, 2), (2.0, 8, 3), (3.0, 12, 4), (4.0, 16, 4), (5.0, 20, 4), (6.0, 24, 5), (7.0, 28, 5)]
+    assert rig.answers[0].source == "model"

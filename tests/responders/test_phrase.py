@@ -54,3 +54,16 @@ def test_a_real_bundle_answers_deterministically() -> None:
     c = generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 4]))
     assert a == b and a != c and a.steps == 32
     assert all(0 <= n.step < 32 and n.length == 1 for n in a.notes)
+
+
+def test_a_drum_call_streamed_in_pieces_gives_the_one_shot_answer() -> None:
+    from tests.responders.fakes import SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    generator = magenta.BundleGenerator.load(SMALL_DRUMS, "small")
+    call = Phrase(32, (Note(0, 36), Note(4, 38), Note(8, 36), Note(13, 42), Note(20, 38), Note(31, 36)))
+    stream = generator.stream()
+    for upto in (4, 8, 12, 16, 20, 24, 28):
+        stream.feed(Phrase(32, tuple(n for n in call.notes if n.step < upto + 2)), upto)
+    streamed = stream.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
+    assert streamed == generator.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
