@@ -101,7 +101,6 @@ class Responder(Component):
         self._ready: Outcome | None = None
         self._mutated: Phrase | None = None
         self._mutate_index: int | None = None
-        self._stream: CallStream | None = None
         self.answers = self.late = self.fallbacks = self.errors = 0
         self.last_gen_ms: float | None = None
         self.margin_ms: float | None = None
@@ -159,13 +158,18 @@ class Responder(Component):
     def _listen_from(self, start: float) -> None:
         self._set_state(State.LISTENING)
         end = start + self.call_bars * self.bar_beats
-        self._stream = open_stream(self.generator)
-        if self._stream is not None:  # feed each beat of the call once its last step is final
-            stream, steps = self._stream, round((end - start) * STEPS_PER_BEAT)
+        stream = self._stream_call(start, end)
+        self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end, stream))
+
+    def _stream_call(self, start: float, end: float) -> CallStream | None:
+        """Feed the call window [start, end) to the model beat by beat, once each beat's steps are final."""
+        stream = open_stream(self.generator)
+        if stream is not None:
+            steps = round((end - start) * STEPS_PER_BEAT)
             for beat in range(1, round(end - start)):
                 self._at(start + beat, lambda m, upto=beat * STEPS_PER_BEAT: self.worker.feed(
                     Feed(stream, self.notes.window(start, steps), upto)))
-        self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end, self._stream))
+        return stream
 
     # -- the cycle (scheduler events) -------------------------------------------------------
     def _at(self, beat: float, action: Callable[[Moment], None], latency: float = 0.0) -> None:
@@ -243,14 +247,17 @@ class Responder(Component):
         record = AnswerRecord(self.name, index, start, source, answer or Phrase(steps), late, *timing)
         for listener in self.answer_listeners:
             listener(record)
-        self._at(end - HALF_STEP, lambda m: self._carry_on(m, end))
+        stream, call_bars = None, self.call_bars
+        if self._base_mode == "continuous" and not self.looping:
+            stream = self._stream_call(end - call_bars * self.bar_beats, end)
+        self._at(end - HALF_STEP, lambda m: self._carry_on(m, end, stream if call_bars == self.call_bars else None))
 
-    def _carry_on(self, moment: Moment, end: float) -> None:
+    def _carry_on(self, moment: Moment, end: float, stream: CallStream | None) -> None:
         """Half a step before an answer ends: loop it, answer again at once (continuous), or listen."""
         if self.looping:
             self._at(end, lambda m: self._loop_boundary(m, end), latency=DEADLINE_LEAD)
         elif self._base_mode == "continuous":
-            self._close_call(moment, end - self.call_bars * self.bar_beats, end)
+            self._close_call(moment, end - self.call_bars * self.bar_beats, end, stream)
         else:
             self._at(end, lambda m: self._listen_from(end))
 
@@ -419,7 +426,6 @@ class Responder(Component):
         self._release()
         self._pending = self._ready = None
         self._mutated = None
-        self._stream = None
         self._set_state(State.IDLE)
 
     def close(self) -> None:
