@@ -43,8 +43,16 @@ class CallStream(Protocol):
         """Feed the call's steps up to (not including) `upto`; `call_so_far` holds every step heard so far."""
         ...
 
+    def finish(self, call: Phrase) -> None:
+        """Feed whatever of the complete `call` is not fed yet."""
+        ...
+
+    def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        """The next `steps` of the answer (steps counted from 0), continuing from what was sampled before."""
+        ...
+
     def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
-        """Feed the rest of `call`, then sample `steps`: the same answer `Generator.answer` would give."""
+        """finish(call) then sample(steps): the same answer `Generator.answer` gives."""
         ...
 
 

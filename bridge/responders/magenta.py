@@ -114,9 +114,15 @@ class DrumStream:
             self.session.feed_many(events)
             self.fed += len(events)
 
-    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+    def finish(self, call: Phrase) -> None:
         self.feed(call, call.steps)
         if self.fed == 0:
             self.session.feed(frozenset())
             self.fed = 1
+
+    def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
         return drum_phrase(self.session.sample_steps(steps, rng, temperature).events, steps)
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        self.finish(call)
+        return self.sample(steps, temperature, rng)

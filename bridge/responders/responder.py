@@ -13,7 +13,7 @@ import logging
 import math
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mido
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 HALF_STEP = 0.5 / STEPS_PER_BEAT  # beats: the call closes half a step before its end (the last step's rounding edge)
 DEADLINE_LEAD = 0.002  # seconds: the deadline fires this much before the answer's first step
 TEMPERATURE_RANGE = (0.05, 4.0)
+CHUNK_STEPS = STEPS_PER_BEAT  # streaming models hand the answer over a beat at a time, each due at its first step
 
 NoteListener = Callable[[int, int, float], None]  # (note, velocity, beat)
 StateListener = Callable[[str, str], None]  # (responder name, state)
@@ -56,6 +57,17 @@ class AnswerRecord:
     late: bool
     gen_ms: float | None = None  # model time of this answer (None: fallback or loop)
     margin_ms: float | None = None  # how long before its first step the answer was ready
+
+
+@dataclass
+class _Answer:
+    """The answer being played: which job, from which beat, what has been scheduled so far."""
+
+    job: Job
+    start: float
+    notes: list = field(default_factory=list)
+    gen_ms: float = 0.0
+    margin_ms: float = math.inf
 
 
 def answer_entropy(seed: int, name: str, index: int) -> tuple[int, ...]:
@@ -97,8 +109,9 @@ class Responder(Component):
         self.answer_listeners: list[Callable[[AnswerRecord], None]] = []
         self._tag = f"responder:{self.name}"
         self._jobs = 0
-        self._pending: Job | None = None  # the job the next deadline waits for
-        self._ready: Outcome | None = None
+        self._pending: Job | None = None  # the job whose answer is due next (or playing)
+        self._pieces: dict[int, Outcome] = {}  # its pieces that are ready
+        self._current: _Answer | None = None  # the answer being played, piece by piece
         self._mutated: Phrase | None = None
         self._mutate_index: int | None = None
         self.answers = self.late = self.fallbacks = self.errors = 0
@@ -198,33 +211,76 @@ class Responder(Component):
         self._jobs += 1
         job = Job(self.name, index, call, steps, self.temperature,
                   answer_entropy(self.config.seed, self.name, index), self.generator, now,
-                  self.clock.time_at(answer_start) - DEADLINE_LEAD, stream)
-        self._pending, self._ready = job, None
+                  self.clock.time_at(answer_start) - DEADLINE_LEAD, stream, CHUNK_STEPS)
+        self._pending = job
+        self._pieces.clear()
         self.worker.submit(job)
         return job
 
     def _deadline(self, moment: Moment, start: float) -> None:
-        """The answer's first step has come: play the answer if it is ready, else the fallback."""
+        """The answer's first step has come: play what the model has ready, piece by piece, else the fallback."""
         self._collect(moment.actual_time)
-        job, outcome = self._pending, self._ready
-        self._pending = self._ready = None
-        timing: tuple[float | None, float | None] = (None, None)
+        job = self._pending
+        if job is None:
+            return
+        self.answers += 1
+        self._set_state(State.RESPONDING)
+        self._current = _Answer(job, start)
+        self._play_piece(0)
+        self._continue_after(start + self.answer_bars * self.bar_beats)
+
+    def _play_piece(self, piece: int) -> None:
+        """Piece `piece` of the answer is due: schedule its notes, or give the rest of the answer to the fallback."""
+        current = self._current
+        if current is None:
+            return
+        job = current.job
+        first_step = piece * job.piece_steps
+        outcome = self._pieces.pop(piece, None)
         if outcome is not None and outcome.answer is not None:
-            answer, source, late = outcome.answer, "model", False
-            self.margin_ms = round((self.clock.time_at(start) - outcome.finished) * 1000.0, 3)
+            due = self.clock.time_at(current.start + first_step / STEPS_PER_BEAT)
+            current.margin_ms = min(current.margin_ms, (due - outcome.finished) * 1000.0)
+            current.gen_ms += outcome.gen_ms
+            current.notes.extend(outcome.answer.notes)
+            self._schedule_notes(outcome.answer, current.start)
+            if outcome.last:
+                self._finish_answer("model", late=False)
+            else:
+                next_beat = current.start + (first_step + job.piece_steps) / STEPS_PER_BEAT
+                self._at(next_beat, lambda m: self._play_piece(piece + 1), latency=DEADLINE_LEAD)
+            return
+        self.late += 1
+        self.fallbacks += 1
+        fallback, kind = self._fallback(job)
+        rest = Phrase(job.steps, tuple(n for n in fallback.notes if n.step >= first_step)) if fallback else None
+        if rest is not None:
+            current.notes.extend(rest.notes)
+            self._schedule_notes(rest, current.start)
+        why = outcome.error if outcome is not None else "not ready in time"
+        where = "at its first step" if piece == 0 else f"at step {first_step}"
+        self.telemetry.event("warning", self._tag, f"answer {job.index} {why} {where}; playing {kind}")
+        self._finish_answer(kind if piece == 0 else f"model+{kind}", late=True)
+
+    def _finish_answer(self, source: str, late: bool) -> None:
+        current, self._current = self._current, None
+        self._pending = None
+        self._pieces.clear()
+        if current is None:
+            return
+        answer = Phrase(current.job.steps, tuple(current.notes))
+        gen_ms = margin_ms = None
+        if not late:
             self.last_answer = answer
-            timing = (round(outcome.gen_ms, 3), self.margin_ms)
-            self.telemetry.event("debug", self._tag, f"answer {outcome.job.index} from beat {start:g}: "
-                                 f"{outcome.gen_ms:.1f} ms, margin {self.margin_ms} ms")
-        else:
-            late = True
-            self.late += 1
-            self.fallbacks += 1
-            answer, source = self._fallback(job)
-            why = outcome.error if outcome is not None else "not ready at its first step"
-            self.telemetry.event("warning", self._tag,
-                                 f"answer {job.index if job else '?'} {why}; playing {source}")
-        self._play_cycle(answer, start, job.index if job else -1, source, late, timing)
+            gen_ms = self.last_gen_ms = round(current.gen_ms, 3)
+            margin_ms = self.margin_ms = round(current.margin_ms, 3)
+            self.telemetry.event("debug", self._tag, f"answer {current.job.index} from beat {current.start:g}: "
+                                 f"{gen_ms} ms of model, margin {margin_ms} ms")
+        self._record(AnswerRecord(self.name, current.job.index, current.start, source, answer, late,
+                                  gen_ms, margin_ms))
+
+    def _record(self, record: AnswerRecord) -> None:
+        for listener in self.answer_listeners:
+            listener(record)
 
     def _fallback(self, job: Job | None) -> tuple[Phrase | None, str]:
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
@@ -235,18 +291,18 @@ class Responder(Component):
             return job.call.fitted(steps), f"fallback:{kind}"
         return None, "fallback:silence"
 
-    def _play_cycle(self, answer: Phrase | None, start: float, index: int, source: str, late: bool,
-                    timing: tuple[float | None, float | None] = (None, None)) -> None:
-        """Play `answer` from `start`, then carry on: loop it, listen for the next call, or answer again."""
+    def _play_whole(self, answer: Phrase | None, start: float, source: str) -> None:
+        """Play a phrase that is already known (a loop pass) from `start`, then carry on."""
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
-        end = start + self.answer_bars * self.bar_beats
         self.answers += 1
         self._set_state(State.RESPONDING)
         if answer is not None:
             self._schedule_notes(answer, start)
-        record = AnswerRecord(self.name, index, start, source, answer or Phrase(steps), late, *timing)
-        for listener in self.answer_listeners:
-            listener(record)
+        self._record(AnswerRecord(self.name, -1, start, source, answer or Phrase(steps), False))
+        self._continue_after(start + self.answer_bars * self.bar_beats)
+
+    def _continue_after(self, end: float) -> None:
+        """Decide, half a step before the answer ends, what comes next (streaming the next call if continuous)."""
         stream, call_bars = None, self.call_bars
         if self._base_mode == "continuous" and not self.looping:
             stream = self._stream_call(end - call_bars * self.bar_beats, end)
@@ -269,7 +325,7 @@ class Responder(Component):
             answer, source = self._mutated, "loop:mutated"
             self.last_answer, self._mutated = self._mutated, None
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
-        self._play_cycle(answer.fitted(steps) if answer is not None else None, start, -1, source, False)
+        self._play_whole(answer.fitted(steps) if answer is not None else None, start, source)
 
     def _schedule_notes(self, answer: Phrase, start: float) -> None:
         velocity_default = self.config.velocity or (self.last_call.median_velocity() if self.last_call else 100)
@@ -311,12 +367,11 @@ class Responder(Component):
     # -- worker results ------------------------------------------------------------------------
     def _collect(self, now: float) -> None:
         for outcome in self.worker.collect(now):
-            self.last_gen_ms = round(outcome.gen_ms, 3)
             if outcome.error is not None:
                 self.errors += 1
                 self.telemetry.event("error", self._tag, f"model {outcome.job.generator.name}: {outcome.error}")
             if self._pending is not None and outcome.job.index == self._pending.index:
-                self._ready = outcome
+                self._pieces[outcome.piece] = outcome
             elif outcome.job.index == self._mutate_index and outcome.answer is not None:
                 self._mutated = outcome.answer
 
@@ -424,7 +479,8 @@ class Responder(Component):
         self.scheduler.cancel(self._tag)
         self.scheduler.cancel(self._tag + ":notes")
         self._release()
-        self._pending = self._ready = None
+        self._pending = self._current = None
+        self._pieces.clear()
         self._mutated = None
         self._set_state(State.IDLE)
 

@@ -15,14 +15,14 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from bridge.responders.generator import CallStream, Generator
-from bridge.responders.phrase import Phrase
+from bridge.responders.phrase import Note, Phrase
 from bridge.timebase import TimeSource
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,18 @@ class Job:
     submitted: float
     deadline: float
     stream: CallStream | None = None  # the call already fed (partly) while it was played
+    chunk_steps: int = 0  # with a stream: hand the answer over this many steps at a time (0: all at once)
+
+    @property
+    def piece_steps(self) -> int:
+        """Steps per handed-over piece: chunks need a stream (one-shot models give the whole answer)."""
+        if self.stream is not None and 0 < self.chunk_steps < self.steps:
+            return self.chunk_steps
+        return self.steps
+
+    @property
+    def pieces(self) -> int:
+        return -(-self.steps // self.piece_steps) if self.steps else 1
 
 
 @dataclass(frozen=True)
@@ -62,27 +74,49 @@ def run_feed(feed: Feed) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A finished job: the answer (or the error), when it was ready, and how long the model took."""
+    """A finished piece of a job: its notes (answer steps, absolute), when it was ready, the model's time.
+
+    One-shot models give one piece, the whole answer; streaming models give one piece per chunk, in
+    order, so the first beat of the answer is ready long before the last one is needed.
+    """
 
     job: Job
     answer: Phrase | None
     error: str | None
     finished: float
     gen_ms: float
+    piece: int = 0
+    last: bool = True
 
 
-def run_job(job: Job) -> tuple[Phrase | None, str | None]:
-    """Run the model for `job`; a model error becomes a message, never an exception."""
+Piece = tuple[int, "Phrase | None", "str | None", bool]  # (index, notes, error, last)
+
+
+def run_job(job: Job) -> Iterator[Piece]:
+    """Run the model for `job`, piece by piece; a model error ends the job as an error piece, never raises.
+
+    The pieces come from one random generator drawn in order, so chunked answers equal one-shot ones.
+    """
     rng = np.random.default_rng(list(job.entropy))
+    size, piece = job.piece_steps, 0
     try:
-        model = job.stream if job.stream is not None else job.generator
-        answer = model.answer(job.call, job.steps, job.temperature, rng)
+        if size == job.steps:
+            model = job.stream if job.stream is not None else job.generator
+            answer = model.answer(job.call, job.steps, job.temperature, rng)
+            if not isinstance(answer, Phrase):
+                raise TypeError(f"model returned {type(answer).__name__}, not a Phrase")
+            yield 0, Phrase(job.steps, answer.notes), None, True
+            return
+        assert job.stream is not None
+        job.stream.finish(job.call)
+        for piece, begin in enumerate(range(0, job.steps, size)):
+            n = min(size, job.steps - begin)
+            part = job.stream.sample(n, job.temperature, rng)
+            notes = tuple(Note(x.step + begin, x.pitch, x.velocity, x.length) for x in part.notes if 0 <= x.step < n)
+            yield piece, Phrase(job.steps, notes), None, begin + n >= job.steps
     except Exception as error:  # a broken model must not take the show down
         log.exception("model %s failed on answer %d of %s", job.generator.name, job.index, job.responder)
-        return None, f"{type(error).__name__}: {error}"
-    if not isinstance(answer, Phrase):
-        return None, f"model returned {type(answer).__name__}, not a Phrase"
-    return Phrase(job.steps, answer.notes), None
+        yield piece, None, f"{type(error).__name__}: {error}", True
 
 
 class Worker(Protocol):
@@ -147,10 +181,11 @@ class ThreadWorker:
                 self.wake()
                 continue
             started = time.perf_counter()
-            answer, error = run_job(job)
-            gen_ms = (time.perf_counter() - started) * 1000.0
-            self._done.append(Outcome(job, answer, error, self.time(), gen_ms))
-            self.wake()
+            for piece, answer, error, last in run_job(job):
+                gen_ms = (time.perf_counter() - started) * 1000.0
+                self._done.append(Outcome(job, answer, error, self.time(), gen_ms, piece, last))
+                self.wake()
+                started = time.perf_counter()
 
     def collect(self, now: float) -> list[Outcome]:
         out = []
@@ -185,10 +220,12 @@ class VirtualWorker:
         self._seq = itertools.count()
 
     def submit(self, job: Job) -> None:
-        answer, error = run_job(job)
-        seconds = self.cost(job)
-        outcome = Outcome(job, answer, error, job.submitted + seconds, seconds * 1000.0)
-        heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
+        """Run now; piece k of n is ready at submitted + cost * (k + 1) / n."""
+        seconds, pieces = self.cost(job), job.pieces
+        for piece, answer, error, last in run_job(job):
+            finished = job.submitted + seconds * (piece + 1) / pieces
+            outcome = Outcome(job, answer, error, finished, seconds * 1000.0 / pieces, piece, last)
+            heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
 
     def feed(self, feed: Feed) -> None:
         run_feed(feed)  # modelled as free: it happens while the call is played

@@ -73,9 +73,42 @@ class StreamingToy(ToyDrums):
         super().__init__("streaming")
         self.now = now
         self.feeds: list[tuple[float, int, int]] = []  # (time, upto, notes heard so far)
+        self._pitches = [36]
+        self._sampled = 0
 
     def stream(self) -> StreamingToy:
+        self._sampled = 0
         return self
 
     def feed(self, call_so_far: Phrase, upto: int) -> None:
         self.feeds.append((self.now() if callable(self.now) else 0.0, upto, len(call_so_far.notes)))
+
+    def finish(self, call: Phrase) -> None:
+        self.calls.append(call)
+        self._pitches = sorted({n.pitch for n in call.notes}) or [36]
+
+    def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        notes = []
+        for step in range(steps):
+            if self._sampled + step == 0 or rng.random() < 0.25 * temperature:
+                notes.append(Note(step, int(self._pitches[0] if self._sampled + step == 0 else rng.choice(self._pitches))))
+        self._sampled += steps
+        return Phrase(steps, tuple(notes))
+
+
+class GatedStreamingToy(StreamingToy):
+    """A streaming toy that hangs before piece `gate_piece` until released (a model stalling mid-answer)."""
+
+    def __init__(self, gate_piece: int) -> None:
+        super().__init__()
+        self.gate_piece = gate_piece
+        self.pieces = 0
+        self.waiting = threading.Event()
+        self.release = threading.Event()
+
+    def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        if self.pieces == self.gate_piece:
+            self.waiting.set()
+            self.release.wait(10)
+        self.pieces += 1
+        return super().sample(steps, temperature, rng)

@@ -6,7 +6,7 @@ import pytest
 
 from bridge.responders.worker import ThreadWorker
 from bridge.timebase import ManualTime
-from tests.responders.fakes import BlockingDrums, BrokenDrums, StreamingToy, ToyDrums
+from tests.responders.fakes import BlockingDrums, BrokenDrums, GatedStreamingToy, StreamingToy, ToyDrums
 from tests.responders.rig import SECONDS_PER_BEAT, START, make_rig, note, set_text
 
 TOY = {"test:toy": ToyDrums}
@@ -146,7 +146,44 @@ def test_a_streaming_model_is_fed_each_beat_of_the_call_while_it_is_played() -> 
     model = StreamingToy()
     rig = make_rig(set_text(), generators={"test:toy": lambda: model})
     model.now = rig.time
-    rig.run(9.0, CALL)
-    fed = [(round(rig.beat(t), 3), upto, heard) for t, upto, heard in model.feeds]
+    rig.run(17.0, CALL)
+    fed = [(round(rig.beat(t), 3), upto, heard) for t, upto, heard in model.feeds][:7]
     assert fed == [(1.0, 4, 2), (2.0, 8, 3), (3.0, 12, 4), (4.0, 16, 4), (5.0, 20, 4), (6.0, 24, 5), (7.0, 28, 5)]
     assert rig.answers[0].source == "model"
+
+
+def test_a_streaming_model_hands_the_answer_over_a_beat_at_a_time() -> None:
+    # 400 ms of model for the whole answer is too slow in one go (62.5 ms budget at 120 BPM) ...
+    rig = make_rig(set_text(), cost=lambda job: 0.4, generators=TOY)
+    rig.run(17.0, CALL)
+    assert rig.answers[0].source == "fallback:repeat-call"
+    # ... but a streaming model hands over beat 1 after 50 ms, beat 2 after 100 ms (due 500 ms later), ...
+    rig = make_rig(set_text(), cost=lambda job: 0.4, generators={"test:toy": StreamingToy})
+    rig.run(17.0, CALL)
+    answer = rig.answers[0]
+    assert (answer.source, answer.late) == ("model", False)
+    assert answer.margin_ms == pytest.approx(12.5, abs=0.01)  # the first beat: ready 50 ms after the 62.5 ms
+    assert answer.gen_ms == pytest.approx(400.0)
+    ons = rig.note_ons()
+    assert ons[0] == (8.0, 36) and len(ons) == len(answer.answer.notes)
+
+
+def test_a_piece_that_comes_late_hands_the_rest_of_the_answer_to_the_fallback() -> None:
+    model = GatedStreamingToy(gate_piece=2)
+    time = ManualTime()
+    rig = make_rig(set_text(), generators={"test:toy": lambda: model}, worker=ThreadWorker("drums", time))
+    rig.responder.worker.time = rig.time
+    try:
+        rig.run(7.9, CALL)
+        assert model.waiting.wait(5)  # pieces 0 and 1 are out; the model now hangs on piece 2
+        rig.run(17.0)
+        answer = rig.answers[0]
+        assert (answer.source, answer.late) == ("model+fallback:repeat-call", True)
+        played = rig.note_ons()
+        from_model = [(b, p) for b, p in played if b < 10.0]
+        from_call = [(b, p) for b, p in played if b >= 10.0]
+        assert from_model[0] == (8.0, 36)
+        assert from_call == [(10.0, 36), (11.0, 38), (13.5, 42)]  # the call's steps 8, 12 and 22
+    finally:
+        model.release.set()
+        rig.show.engine.shutdown()

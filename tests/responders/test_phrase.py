@@ -67,3 +67,17 @@ def test_a_drum_call_streamed_in_pieces_gives_the_one_shot_answer() -> None:
         stream.feed(Phrase(32, tuple(n for n in call.notes if n.step < upto + 2)), upto)
     streamed = stream.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
     assert streamed == generator.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
+
+
+def test_a_drum_answer_sampled_a_beat_at_a_time_equals_the_one_shot_answer() -> None:
+    from bridge.responders.worker import Job, run_job
+    from tests.responders.fakes import SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    generator = magenta.BundleGenerator.load(SMALL_DRUMS, "small")
+    call = Phrase(16, (Note(0, 36), Note(4, 38), Note(8, 36), Note(12, 38)))
+    job = Job("drums", 3, call, 32, 1.0, (1, 2, 3), generator, 0.0, 1.0, generator.stream(), 4)
+    pieces = list(run_job(job))
+    assert [(p[0], p[3]) for p in pieces] == [(i, i == 7) for i in range(8)]
+    chunked = tuple(n for p in pieces for n in p[1].notes)
+    assert chunked == generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3])).notes
