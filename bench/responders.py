@@ -68,9 +68,10 @@ def run(bpm: float, seconds: float, drums: Path, keys: Path, mode: str) -> tuple
     answers: list[AnswerRecord] = []
     for responder in show.responders:
         responder.answer_listeners.append(answers.append)
+        for generator in responder.generators:  # as if the band played nothing in the first seconds
+            getattr(generator, "warm_up", lambda: None)()
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()
-    time.sleep(1.0)  # models warmed up on their workers
     cpu0, wall0 = cpu_seconds(), time.monotonic()
     time.sleep(seconds)
     cpu = (cpu_seconds() - cpu0) / (time.monotonic() - wall0)

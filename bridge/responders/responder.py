@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 HALF_STEP = 0.5 / STEPS_PER_BEAT  # beats: the call closes half a step before its end (the last step's rounding edge)
 DEADLINE_LEAD = 0.002  # seconds: the deadline fires this much before the answer's first step
 TEMPERATURE_RANGE = (0.05, 4.0)
-CHUNK_STEPS = STEPS_PER_BEAT  # streaming models hand the answer over a beat at a time, each due at its first step
+CHUNK_STEPS = STEPS_PER_BEAT  # streaming models hand over the first step, then a beat at a time, each due on time
 
 NoteListener = Callable[[int, int, float], None]  # (note, velocity, beat)
 StateListener = Callable[[str, str], None]  # (responder name, state)
@@ -175,12 +175,16 @@ class Responder(Component):
         self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end, stream))
 
     def _stream_call(self, start: float, end: float) -> CallStream | None:
-        """Feed the call window [start, end) to the model beat by beat, once each beat's steps are final."""
+        """Feed the call window [start, end) to the model step by step, as soon as each step is final.
+
+        A step is final half a step after it starts (later notes round to the next one), so when the
+        call closes only its last step is left to feed.
+        """
         stream = open_stream(self.generator)
         if stream is not None:
             steps = round((end - start) * STEPS_PER_BEAT)
-            for beat in range(1, round(end - start)):
-                self._at(start + beat, lambda m, upto=beat * STEPS_PER_BEAT: self.worker.feed(
+            for step in range(steps - 1):
+                self._at(start + step / STEPS_PER_BEAT + HALF_STEP, lambda m, upto=step + 1: self.worker.feed(
                     Feed(stream, self.notes.window(start, steps), upto)))
         return stream
 
@@ -235,7 +239,7 @@ class Responder(Component):
         if current is None:
             return
         job = current.job
-        first_step = piece * job.piece_steps
+        first_step = job.piece_starts[piece]
         outcome = self._pieces.pop(piece, None)
         if outcome is not None and outcome.answer is not None:
             due = self.clock.time_at(current.start + first_step / STEPS_PER_BEAT)
@@ -246,7 +250,7 @@ class Responder(Component):
             if outcome.last:
                 self._finish_answer("model", late=False)
             else:
-                next_beat = current.start + (first_step + job.piece_steps) / STEPS_PER_BEAT
+                next_beat = current.start + job.piece_end(piece) / STEPS_PER_BEAT
                 self._at(next_beat, lambda m: self._play_piece(piece + 1), latency=DEADLINE_LEAD)
             return
         self.late += 1

@@ -45,15 +45,18 @@ class Job:
     chunk_steps: int = 0  # with a stream: hand the answer over this many steps at a time (0: all at once)
 
     @property
-    def piece_steps(self) -> int:
-        """Steps per handed-over piece: chunks need a stream (one-shot models give the whole answer)."""
-        if self.stream is not None and 0 < self.chunk_steps < self.steps:
-            return self.chunk_steps
-        return self.steps
+    def piece_starts(self) -> list[int]:
+        """First step of each handed-over piece: the first step alone (ready soonest), then the rest beat by beat.
 
-    @property
-    def pieces(self) -> int:
-        return -(-self.steps // self.piece_steps) if self.steps else 1
+        Chunks need a stream; one-shot models hand over the whole answer as one piece.
+        """
+        if self.stream is None or not 0 < self.chunk_steps < self.steps:
+            return [0]
+        return sorted({0, 1, *range(self.chunk_steps, self.steps, self.chunk_steps)})
+
+    def piece_end(self, piece: int) -> int:
+        starts = self.piece_starts
+        return starts[piece + 1] if piece + 1 < len(starts) else self.steps
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,9 @@ def run_job(job: Job) -> Iterator[Piece]:
     The pieces come from one random generator drawn in order, so chunked answers equal one-shot ones.
     """
     rng = np.random.default_rng(list(job.entropy))
-    size, piece = job.piece_steps, 0
+    starts, piece = job.piece_starts, 0
     try:
-        if size == job.steps:
+        if len(starts) == 1:
             model = job.stream if job.stream is not None else job.generator
             answer = model.answer(job.call, job.steps, job.temperature, rng)
             if not isinstance(answer, Phrase):
@@ -109,11 +112,11 @@ def run_job(job: Job) -> Iterator[Piece]:
             return
         assert job.stream is not None
         job.stream.finish(job.call)
-        for piece, begin in enumerate(range(0, job.steps, size)):
-            n = min(size, job.steps - begin)
+        for piece, begin in enumerate(starts):
+            n = job.piece_end(piece) - begin
             part = job.stream.sample(n, job.temperature, rng)
             notes = tuple(Note(x.step + begin, x.pitch, x.velocity, x.length) for x in part.notes if 0 <= x.step < n)
-            yield piece, Phrase(job.steps, notes), None, begin + n >= job.steps
+            yield piece, Phrase(job.steps, notes), None, piece == len(starts) - 1
     except Exception as error:  # a broken model must not take the show down
         log.exception("model %s failed on answer %d of %s", job.generator.name, job.index, job.responder)
         yield piece, None, f"{type(error).__name__}: {error}", True
@@ -220,11 +223,14 @@ class VirtualWorker:
         self._seq = itertools.count()
 
     def submit(self, job: Job) -> None:
-        """Run now; piece k of n is ready at submitted + cost * (k + 1) / n."""
-        seconds, pieces = self.cost(job), job.pieces
+        """Run now; a piece is ready when its share of `cost(job)` (by steps) has passed since submission."""
+        seconds = self.cost(job)
+        done = 0.0
         for piece, answer, error, last in run_job(job):
-            finished = job.submitted + seconds * (piece + 1) / pieces
-            outcome = Outcome(job, answer, error, finished, seconds * 1000.0 / pieces, piece, last)
+            share = (job.piece_end(piece) - job.piece_starts[piece]) / max(job.steps, 1)
+            done += share
+            outcome = Outcome(job, answer, error, job.submitted + seconds * done, seconds * share * 1000.0,
+                              piece, last)
             heapq.heappush(self._pending, (outcome.finished, next(self._seq), outcome))
 
     def feed(self, feed: Feed) -> None:

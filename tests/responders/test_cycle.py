@@ -142,28 +142,30 @@ def test_the_rig_puts_beats_where_the_tests_expect() -> None:
     assert rig.show.clock.time_at(4.0) == pytest.approx(START + 4 * SECONDS_PER_BEAT)
 
 
-def test_a_streaming_model_is_fed_each_beat_of_the_call_while_it_is_played() -> None:
+def test_a_streaming_model_is_fed_each_step_of_the_call_as_soon_as_it_is_final() -> None:
     model = StreamingToy()
     rig = make_rig(set_text(), generators={"test:toy": lambda: model})
     model.now = rig.time
     rig.run(17.0, CALL)
-    fed = [(round(rig.beat(t), 3), upto, heard) for t, upto, heard in model.feeds][:7]
-    assert fed == [(1.0, 4, 2), (2.0, 8, 3), (3.0, 12, 4), (4.0, 16, 4), (5.0, 20, 4), (6.0, 24, 5), (7.0, 28, 5)]
+    fed = [(round(rig.beat(t), 3), upto, heard) for t, upto, heard in model.feeds][:31]
+    # step k is final half a step after it starts (beat k/4 + 1/8); the last one is fed when the call closes
+    assert [(beat, upto) for beat, upto, _ in fed] == [(k / 4 + 0.125, k + 1) for k in range(31)]
+    assert [heard for _, upto, heard in fed if upto in (1, 4, 5, 22, 23, 31)] == [1, 1, 2, 4, 5, 5]
     assert rig.answers[0].source == "model"
 
 
-def test_a_streaming_model_hands_the_answer_over_a_beat_at_a_time() -> None:
-    # 400 ms of model for the whole answer is too slow in one go (62.5 ms budget at 120 BPM) ...
-    rig = make_rig(set_text(), cost=lambda job: 0.4, generators=TOY)
+def test_a_streaming_model_hands_the_answer_over_piece_by_piece() -> None:
+    # 1 s of model for the whole answer is far too slow in one go (62.5 ms budget at 120 BPM) ...
+    rig = make_rig(set_text(), cost=lambda job: 1.0, generators=TOY)
     rig.run(17.0, CALL)
     assert rig.answers[0].source == "fallback:repeat-call"
-    # ... but a streaming model hands over beat 1 after 50 ms, beat 2 after 100 ms (due 500 ms later), ...
-    rig = make_rig(set_text(), cost=lambda job: 0.4, generators={"test:toy": StreamingToy})
+    # ... but a streaming model hands over the first step after 1/32 s, then a beat at a time, each in time
+    rig = make_rig(set_text(), cost=lambda job: 1.0, generators={"test:toy": StreamingToy})
     rig.run(17.0, CALL)
     answer = rig.answers[0]
     assert (answer.source, answer.late) == ("model", False)
-    assert answer.margin_ms == pytest.approx(12.5, abs=0.01)  # the first beat: ready 50 ms after the 62.5 ms
-    assert answer.gen_ms == pytest.approx(400.0)
+    assert answer.margin_ms == pytest.approx(62.5 - 1000 / 32, abs=0.01)  # the first step is the tightest
+    assert answer.gen_ms == pytest.approx(1000.0)
     ons = rig.note_ons()
     assert ons[0] == (8.0, 36) and len(ons) == len(answer.answer.notes)
 

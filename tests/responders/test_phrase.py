@@ -69,7 +69,7 @@ def test_a_drum_call_streamed_in_pieces_gives_the_one_shot_answer() -> None:
     assert streamed == generator.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
 
 
-def test_a_drum_answer_sampled_a_beat_at_a_time_equals_the_one_shot_answer() -> None:
+def test_a_drum_answer_sampled_piece_by_piece_equals_the_one_shot_answer() -> None:
     from bridge.responders.worker import Job, run_job
     from tests.responders.fakes import SMALL_DRUMS
     if not SMALL_DRUMS.exists():
@@ -78,6 +78,7 @@ def test_a_drum_answer_sampled_a_beat_at_a_time_equals_the_one_shot_answer() -> 
     call = Phrase(16, (Note(0, 36), Note(4, 38), Note(8, 36), Note(12, 38)))
     job = Job("drums", 3, call, 32, 1.0, (1, 2, 3), generator, 0.0, 1.0, generator.stream(), 4)
     pieces = list(run_job(job))
-    assert [(p[0], p[3]) for p in pieces] == [(i, i == 7) for i in range(8)]
+    assert job.piece_starts == [0, 1, 4, 8, 12, 16, 20, 24, 28]
+    assert [(p[0], p[3]) for p in pieces] == [(i, i == 8) for i in range(9)]
     chunked = tuple(n for p in pieces for n in p[1].notes)
     assert chunked == generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3])).notes

@@ -66,8 +66,8 @@ def test_another_seed_gives_other_answers(record_file: Path) -> None:
 
 def test_a_slow_modelled_generation_falls_back_the_same_way_every_time(record_file: Path) -> None:
     record = read_record(record_file)
-    # the drum model streams: its answer comes a beat at a time, the first beat after gen_ms / 8
-    slow_a, slow_b = replay(record, gen_ms=1000.0), replay(record, gen_ms=1000.0)
+    # the drum model streams: its first step is ready after gen_ms / 32, more than 62.5 ms here
+    slow_a, slow_b = replay(record, gen_ms=3000.0), replay(record, gen_ms=3000.0)
     assert slow_a.digest == slow_b.digest
     assert slow_a.late == len(slow_a.answers) > 0
     assert {a["source"] for a in slow_a.answers} == {"fallback:repeat-call"}
