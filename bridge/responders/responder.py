@@ -273,7 +273,7 @@ class Responder(Component):
             return
         answer = Phrase(current.job.steps, tuple(current.notes))
         gen_ms = margin_ms = None
-        if not late:
+        if source == "model":  # complete and on time
             self.last_answer = answer
             gen_ms = self.last_gen_ms = round(current.gen_ms, 3)
             margin_ms = self.margin_ms = round(current.margin_ms, 3)
@@ -480,6 +480,8 @@ class Responder(Component):
 
     def panic(self) -> None:
         """All notes off now; forget the answer in flight and wait for the next call."""
+        if self._current is not None:  # the answer was cut short: record what was scheduled of it
+            self._finish_answer("model:cut", late=False)
         self.scheduler.cancel(self._tag)
         self.scheduler.cancel(self._tag + ":notes")
         self._release()
