@@ -122,3 +122,11 @@ def test_bad_command_arguments_are_reported_not_fatal() -> None:
     errors = " ".join(e.message for e in rig.show.telemetry.recent("error"))
     assert "call bars must be 1..16" in errors and "no responder 'nobody'" in errors and "not 7" in errors
     assert rig.responder.call_bars == 2
+
+
+def test_state_changes_go_out_as_osc(oscdump) -> None:  # noqa: ANN001 - the rig fixture
+    text = set_text(model="test:toy") + f'\n[[osc.targets]]\nname = "vdmx"\nhost = "127.0.0.1"\nport = {oscdump.port}\n'
+    rig = make_rig(text, generators={"test:toy": ToyDrums})
+    rig.run(17.0, CALL)
+    lines = oscdump.wait_for(4, "/drumbridge/responder/drums/state")
+    assert [line.args for line in lines[:4]] == [("listening",), ("generating",), ("responding",), ("listening",)]

@@ -91,3 +91,27 @@ def test_bad_records_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str
         read_record(bad)
     assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_stop_from_live_mid_answer_silences_everything_at_once(tmp_path: Path) -> None:
+    if not SMALL_DRUMS.exists():
+        pytest.skip(f"{SMALL_DRUMS} not in this checkout")
+    path = write_record(tmp_path / "show.jsonl", midi_clock_set(), beats=12)
+    lines = path.read_text().splitlines()
+    stop_t = START + 10.1 * 0.5  # Live's Stop a little after beat 10, two beats into the answer
+    lines.insert(-1, message_line(Message(stop_t, None, "drumbridge clock", (0xFC,))))
+    path.write_text("\n".join(lines) + "\n")
+    result = replay(read_record(path))
+    assert [a["source"] for a in result.answers] == ["model:cut"]
+    ons = [m for m in result.messages if m["data"][0] == 0x99 and m["data"][2] > 0]
+    assert ons and max(m["t"] for m in ons) < stop_t
+    after = [m for m in result.messages if m["t"] >= stop_t]
+    assert after and all(m["data"][0] == 0x89 for m in after)
+    assert max(m["t"] for m in after) - stop_t < 0.125  # within one step
+    sounding: dict[int, int] = {}
+    for m in result.messages:
+        if m["data"][0] == 0x99 and m["data"][2] > 0:
+            sounding[m["data"][1]] = 1
+        elif m["data"][0] == 0x89:
+            sounding.pop(m["data"][1], None)
+    assert sounding == {}
