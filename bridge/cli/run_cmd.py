@@ -46,6 +46,7 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
         raise CliError("--seconds must be positive")
 
     from bridge.console import BeatPrinter
+    from bridge.responders.console import AnswerPrinter
     from bridge.midi.api import MidiUnavailable
     from bridge.midi.factory import RtMidiPorts
     from bridge.responders.generator import GeneratorError
@@ -71,6 +72,7 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
                 from None
         if not headless:
             show.engine.add(BeatPrinter(show.engine.scheduler))
+            AnswerPrinter(show.clock.beats_per_bar).attach(show.responders)
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
         ready_ms = (time.monotonic() - started) * 1000

@@ -189,3 +189,16 @@ def test_a_piece_that_comes_late_hands_the_rest_of_the_answer_to_the_fallback() 
     finally:
         model.release.set()
         rig.show.engine.shutdown()
+
+
+def test_answer_lines_for_the_console() -> None:
+    import io
+
+    from bridge.responders.console import AnswerPrinter
+
+    rig = make_rig(set_text(), cost=lambda job: 0.020, generators=TOY)
+    out = io.StringIO()
+    AnswerPrinter(4, out).attach(rig.show.responders)
+    rig.run(17.0, CALL)
+    notes = len(rig.answers[0].answer.notes)
+    assert out.getvalue() == f"drums: answer 0 from bar 3: model, {notes} notes, 20.0 ms, 42.5 ms early\n"
