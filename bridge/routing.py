@@ -39,7 +39,26 @@ def routing_table(config: ShowConfig) -> list[Route]:
         routes.append(Route(f"Live: MIDI track '{r.name} answer'", "MIDI From + Monitor In", r.output_port,
                             str(r.channel), f"{r.model.rsplit('/', 1)[-1]}: {r.answer_bars}-bar answer after each "
                             f"{r.call_bars}-bar call; put an instrument on this track"))
+    if config.drum is not None:
+        routes.extend(_drum_routes(config))
     return routes
+
+
+def _drum_routes(config: ShowConfig) -> list[Route]:
+    """The drum's input: a Live track sending to its virtual port, or a responder's answers."""
+    drum = config.drum
+    assert drum is not None
+    mapped = ", ".join(f"{note}→{drum.voice(motor)}" for note, motor in sorted(drum.note_map().notes.items()))
+    responders = {getattr(r, "name", None) for r in getattr(config, "responders", None) or ()}
+    if drum.input in responders:
+        return [Route("(inside drumbridge)", "drum plays responder answers", drum.input, "-",
+                      f"no Live routing; notes {mapped}; latency compensated ahead of the beat")]
+    mapped_motors = set(drum.note_map().notes.values())
+    latencies = [m.latency_ms for m in drum.motors if m.latency_ms is not None and m.motor in mapped_motors]
+    delay = f"-{max(latencies)} ms" if latencies else "minus the motor latency (board default 15 ms)"
+    channel = "any (sent on 10)" if drum.channel is None else str(drum.channel)
+    return [Route("Live: drum track", "MIDI To", drum.input, channel,
+                  f"notes {mapped}; Track Delay {delay} so strikes land on the beat")]
 
 
 def format_routing(config: ShowConfig) -> str:

@@ -275,7 +275,6 @@ def reference_for(bundle_path, midi_dir, midi_names):
     encoder = config.encoder_decoder
     out = {"generator_id": bundle.generator_details.id, "steps_per_quarter": generator.steps_per_quarter,
            "variables": {}, "files": {}}
-    reader = tf.train.load_checkpoint  # noqa: F841  (documented: variables listed from the graph below)
     for var in model._session.graph.get_collection("variables"):
         out["variables"][var.op.name] = var.shape.as_list()
     for midi_name in midi_names:

@@ -17,6 +17,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.demo_cmd",
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
+    "bridge.cli.model_cmd",
+    "bridge.cli.drum_cmd",
     "bridge.cli.record_cmd",
     "bridge.cli.replay_cmd",
 )

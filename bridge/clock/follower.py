@@ -84,13 +84,14 @@ class MidiClockFollower:
         self.ticks += 1
         step = 1
         last = self._last_tick_time
-        if last is not None and self.fit.count >= 24 and not self._stalled:
-            gap_ticks = (t - last) / self.fit.period
-            if 1.6 < gap_ticks < 12.5:  # ticks lost on the way: keep the position honest
-                step = round(gap_ticks)
-                self.dropped_ticks += step - 1
-        if last is not None and self._stalled:
-            self.fit.reset()  # the tempo may be anything after a stall
+        gap_ticks = 0.0 if last is None else (t - last) / self.fit.period
+        if gap_ticks > self.stall_periods:
+            # After a silence (stall, or a stopped transport without clock) the tempo may be anything:
+            # start a new line, keeping the last period as the hint.
+            self.fit.reset()
+        elif self.fit.count >= 6 and 1.6 < gap_ticks < 12.5:
+            step = round(gap_ticks)  # ticks lost on the way: keep the song position honest
+            self.dropped_ticks += step - 1
         self._stalled = False
         self._stream_index += step
         self._last_tick_time = t

@@ -137,10 +137,10 @@ class VirtualOutput:
 
 
 def list_ports() -> dict[str, list[str]]:
-    """Every MIDI input and output visible on the chosen API."""
+    """Every MIDI port on the chosen API: `sources` send MIDI (apps' outputs), `destinations` receive it."""
     midi_in, midi_out = make_midi_in("drumbridge-list"), make_midi_out("drumbridge-list")
     try:
-        return {"inputs": list(midi_in.get_ports()), "outputs": list(midi_out.get_ports())}
+        return {"sources": list(midi_in.get_ports()), "destinations": list(midi_out.get_ports())}
     finally:
         midi_in.delete()
         midi_out.delete()

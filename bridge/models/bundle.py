@@ -166,10 +166,9 @@ def _state_sizes(metagraph: bytes) -> list[int] | None:
     return sizes
 
 
-def _attention_length(sizes: list[int] | None, layout: str, shape_wo_len: dict, config: GeneratorConfig,
+def _attention_length(sizes: list[int] | None, layout: str, attn_size: int, config: GeneratorConfig,
                       generator_id: str) -> tuple[int, str]:
-    """Attention length from the state sizes: attn_states is A * L wide."""
-    attn_size = shape_wo_len["attn_size"]
+    """Attention length from the flattened state widths: the attention memory is attn_size * length wide."""
     if sizes:
         position = 3 if layout == "first" else len(sizes) - 1
         if position < len(sizes) and sizes[position] % attn_size == 0 and sizes[position] > 0:
@@ -197,7 +196,7 @@ def load_network(data: bytes, path: str = "bundle") -> tuple[Network, GeneratorC
         if key.endswith("kernel"):
             _check_2d(weights, key, generator_id)
     layers = sum(1 for key in weights if key.startswith("lstm") and key.endswith("/bias"))
-    layer_sizes = tuple(int(weights[f"lstm{i}/bias"].shape[0]) // 4 for i in range(layers))
+    layer_sizes = tuple(int(weights[f"lstm{i}/kernel"].shape[1]) // 4 for i in range(layers))
     attn_size = {"plain": 0, "first": layer_sizes[0], "wrapped": layer_sizes[-1]}[layout]
     encoder = config.make_encoder()
     if layout == "plain":
@@ -206,7 +205,7 @@ def load_network(data: bytes, path: str = "bundle") -> tuple[Network, GeneratorC
     else:
         input_size = weights["attn/in_kernel"].shape[0] - attn_size
         attn_length, source = _attention_length(_state_sizes(bundle.metagraph_file), layout,
-                                                {"attn_size": attn_size}, config, generator_id)
+                                                attn_size, config, generator_id)
     num_classes = int(weights["softmax/bias"].shape[0])
     if input_size != encoder.input_size or num_classes != encoder.num_classes:
         raise UnsupportedModelError(

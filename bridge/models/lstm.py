@@ -14,8 +14,8 @@ Speed (all float32, one step is a handful of matrix-vector products):
 - inputs are sparse (one-hot + a few +-1 counters), so the input projection is a sum of kernel rows;
   with attention the wrapper's input projection is folded into the first LSTM kernel
   (x @ W_in_x @ K_x precomputed), so the dense 518-wide x' is never formed;
-- [attns, h] (or [x_prev, h]) @ kernel is one fused matmul per layer; the tanh of the j gate is taken
-  as 2*sigmoid(2j) - 1 from one sigmoid over all gates (the j columns are pre-scaled by 2);
+- [attns, h] (or [x_prev, h]) @ kernel is one fused matmul per layer; the gate columns are reordered
+  to (i, f, o, j) and the sigmoid ones halved so one tanh over all gates gives every nonlinearity;
 - the attention memory is a ring buffer whose rows' `mem_k @ attn_w` are cached when a row is written
   (softmax and the weighted sum do not depend on row order).
 """
@@ -55,14 +55,19 @@ def _f32(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def _prepare_gates(kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale j columns by 2 (tanh via sigmoid) and add the forget bias; float64 in, float64 out."""
-    hidden = kernel.shape[1] // 4
-    kernel = kernel.astype(np.float64).copy()
-    bias = bias.astype(np.float64).copy()
-    kernel[:, hidden:2 * hidden] *= 2.0
-    bias[hidden:2 * hidden] *= 2.0
-    bias[2 * hidden:3 * hidden] += FORGET_BIAS
+def _prepare_gates(kernel: np.ndarray, bias: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Reorder TF's (i, j, f, o) gate columns to (i, f, o, j), add the forget bias and halve the
+    sigmoid gates, so one tanh over all gates gives sigmoid(x) = 0.5 * tanh(x / 2) + 0.5 and tanh(j)."""
+    n = kernel.shape[1] // 4
+    if kernel.shape[1] % 4 or bias.shape != (kernel.shape[1],):
+        raise UnsupportedModelError(f"{name} bias has shape {bias.shape}, kernel {kernel.shape}: "
+                                    "expected a bias of 4 x units and a kernel with 4 x units columns")
+    order = np.r_[0:n, 2 * n:3 * n, 3 * n:4 * n, n:2 * n]
+    kernel = kernel.astype(np.float64)[:, order]
+    bias = bias.astype(np.float64)[order]
+    bias[n:2 * n] += FORGET_BIAS
+    kernel[:, :3 * n] *= 0.5
+    bias[:3 * n] *= 0.5
     return kernel, bias
 
 
@@ -111,7 +116,7 @@ class Network:
         self.rec: list[np.ndarray] = []  # per layer: [input part | h] @ rec + bias (input part empty for layer 0 plain)
         self.bias: list[np.ndarray] = []
         for i, hidden in enumerate(sizes):
-            kernel, bias = _prepare_gates(weights[f"lstm{i}/kernel"], weights[f"lstm{i}/bias"])
+            kernel, bias = _prepare_gates(weights[f"lstm{i}/kernel"], weights[f"lstm{i}/bias"], f"cell_{i}")
             if i == 0:
                 k_x, k_h = kernel[:d], kernel[d:]
                 if shape.layout == "plain":
@@ -142,22 +147,29 @@ class Network:
     def _check(self) -> None:
         """Shapes must chain; a mismatch means a bundle this reader does not understand."""
         s = self.shape
-        expected = [(self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
+        a = s.attn_size
+        expected = [("input projection of cell 0", self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
         for i, hidden in enumerate(s.layer_sizes):
             if i == 0:
-                rows = hidden + (s.attn_size if s.layout != "plain" else 0)
+                rows = hidden + (a if s.layout != "plain" else 0)
             else:
-                prev = s.attn_size if (i == 1 and s.layout == "first") else s.layer_sizes[i - 1]
-                rows = prev + hidden
-            expected.append((self.rec[i].shape, (rows, 4 * hidden)))
-        out = s.attn_size if s.layout == "wrapped" else s.layer_sizes[-1]
-        if s.layout == "first" and len(s.layer_sizes) == 1:
-            out = s.attn_size
-        expected.append((self.sm_kernel.shape, (out, s.num_classes)))
-        for got, want in expected:
+                rows = (a if (i == 1 and s.layout == "first") else s.layer_sizes[i - 1]) + hidden
+            expected.append((f"cell_{i} kernel", self.rec[i].shape, (rows, 4 * hidden)))
+            expected.append((f"cell_{i} bias", self.bias[i].shape, (4 * hidden,)))
+        out = a if s.layout == "wrapped" or (s.layout == "first" and len(s.layer_sizes) == 1) else s.layer_sizes[-1]
+        expected.append(("fully_connected kernel", self.sm_kernel.shape, (out, s.num_classes)))
+        expected.append(("fully_connected bias", self.sm_bias.shape, (s.num_classes,)))
+        if s.layout != "plain":
+            query = 2 * (s.layer_sizes[0] if s.layout == "first" else sum(s.layer_sizes))
+            cell_out = s.layer_sizes[0] if s.layout == "first" else s.layer_sizes[-1]
+            expected += [("attention kernel", self.q_kernel.shape, (query, a)),
+                         ("attention bias", self.q_bias.shape, (a,)), ("attn_v", self.attn_v.shape, (a,)),
+                         ("attn_output_projection kernel", self.o_kernel.shape, (cell_out + a, a)),
+                         ("attn_output_projection bias", self.o_bias.shape, (a,))]
+        for name, got, want in expected:
             if tuple(got) != tuple(want):
-                raise UnsupportedModelError(f"weight shapes do not chain: got {tuple(got)}, expected {tuple(want)} "
-                                            f"for layout {s.layout}, layers {list(s.layer_sizes)}")
+                raise UnsupportedModelError(f"{name} has shape {tuple(got)}, expected {tuple(want)} "
+                                            f"(layout {s.layout}, layers {list(s.layer_sizes)}, attention {a})")
 
     def zero_state(self) -> NetworkState:
         """The all-zero state Magenta starts every sequence from."""
@@ -165,18 +177,16 @@ class Network:
 
     @staticmethod
     def _lstm(gates: np.ndarray, c: np.ndarray, h: np.ndarray) -> None:
-        """Update c and h in place from pre-activation gates (j pre-scaled by 2, forget bias added)."""
+        """Update c and h in place from pre-activation gates prepared by `_prepare_gates`."""
         n = c.shape[0]
-        np.negative(gates, out=gates)
-        np.exp(gates, out=gates)
-        gates += 1.0
-        np.reciprocal(gates, out=gates)  # sigmoid of every gate; j slot holds sigmoid(2j)
-        i, j2, f, o = gates[:n], gates[n:2 * n], gates[2 * n:3 * n], gates[3 * n:]
-        j2 *= 2.0
-        j2 -= 1.0  # tanh(j)
+        np.tanh(gates, out=gates)
+        sig = gates[:3 * n]
+        sig *= 0.5
+        sig += 0.5
+        i, f, o, j = gates[:n], gates[n:2 * n], gates[2 * n:3 * n], gates[3 * n:]
         c *= f
-        j2 *= i
-        c += j2
+        i *= j
+        c += i
         np.tanh(c, out=h)
         h *= o
 
@@ -222,6 +232,47 @@ class Network:
         state.out = layer_in
         if logits:
             np.dot(layer_in, self.sm_kernel, out=state.logits)
+            state.logits += self.sm_bias
+        return state.logits
+
+    def feed_sequence(self, state: NetworkState, inputs: list[tuple[np.ndarray, np.ndarray]],
+                      logits: bool = True) -> np.ndarray:
+        """Advance by several known inputs; same result as repeated `step`, faster for a primer.
+
+        Without whole-stack attention the layers above the first only depend on the layer below,
+        so their input projections for all steps are one matrix-matrix product.
+        """
+        layers = len(self.hidden)
+        if self.shape.layout == "wrapped" or layers == 1 or len(inputs) < 2:
+            for i, (idx, vals) in enumerate(inputs):
+                self.step(state, idx, vals, logits=logits and i == len(inputs) - 1)
+            return state.logits
+        first = self.shape.layout == "first"
+        below = np.empty((len(inputs), self.rec[1].shape[0] - self.hidden[1]), np.float32)
+        for t, (idx, vals) in enumerate(inputs):
+            gates = (state.h[0] if not first else np.concatenate((state.attns, state.h[0]))) @ self.rec[0]
+            gates += vals @ self.in_proj[idx]
+            gates += self.bias[0]
+            self._lstm(gates, state.c[0], state.h[0])
+            if first:
+                below[t] = self._attend(state, np.concatenate((state.c[0], state.h[0])), state.h[0])
+            else:
+                below[t] = state.h[0]
+        for i in range(1, layers):
+            n_in = below.shape[1]
+            projected = below @ self.rec[i][:n_in]
+            projected += self.bias[i]
+            rec_h = self.rec[i][n_in:]
+            above = np.empty((len(inputs), self.hidden[i]), np.float32)
+            for t in range(len(inputs)):
+                gates = state.h[i] @ rec_h
+                gates += projected[t]
+                self._lstm(gates, state.c[i], state.h[i])
+                above[t] = state.h[i]
+            below = above
+        state.out = state.h[-1]
+        if logits:
+            np.dot(state.out, self.sm_kernel, out=state.logits)
             state.logits += self.sm_bias
         return state.logits
 

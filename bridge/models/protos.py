@@ -3,7 +3,8 @@
 The schemas are the ones written out in `proto/generator.proto` and `proto/tf_checkpoint.proto`
 (field numbers as in Magenta and TensorFlow). Building them at import time from a
 FileDescriptorProto instead of committing protoc output keeps drumbridge free of gencode/runtime
-version pins: this works with every protobuf from 4.21 to 7.x (tested with 7.36).
+version pins: it needs only `descriptor_pool` and `message_factory.GetMessageClass`, so it works with
+the project's protobuf floor (4.25) up to 7.x (tested with 7.36.2).
 """
 
 from __future__ import annotations

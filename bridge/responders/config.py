@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-class Section(BaseModel):
-    """Same rules as every set-file table (kept here so the set-file schema can import this module)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from bridge.config_base import Section
 
 Fallback = Literal["repeat-call", "repeat-last", "silence"]
 Mode = Literal["call-response", "loop", "continuous"]

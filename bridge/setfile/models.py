@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from bridge.config_base import Section
+from bridge.drum.config import DrumConfig
 from bridge.responders.config import Responders
-
-
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ClockConfig(Section):
@@ -63,6 +59,7 @@ class ShowConfig(Section):
     description: str = ""
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
+    drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
     responders: Responders = Field(default_factory=list)
 
     @model_validator(mode="after")

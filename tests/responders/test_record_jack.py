@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def wait_for_port(name: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(p.endswith(name) for p in list_ports()["inputs"]):  # our outputs are inputs to others
+        if any(p.endswith(name) for p in list_ports()["sources"]):
             return
         time.sleep(0.05)  # waiting for another process to create its ports
     raise AssertionError(f"port {name!r} never appeared")
