@@ -42,13 +42,23 @@ def build_responders(show: Show, configs: list[ResponderConfig]) -> list[Respond
 
 
 def _connect_osc(show: Show, responder: Responder) -> None:
-    """`/drumbridge/responder/<name>/state` on every change (through the OSC part's own API when it has one)."""
+    """State changes (and answer notes, for targets that ask) to OSC, through the OSC part's API when it has one.
+
+    Without that API (an older OSC part), `/drumbridge/responder/<name>/state` goes straight to every target.
+    """
     osc = getattr(show, "osc", None)
     if osc is None:
         return
-    api = getattr(osc, "responder_state", None)
-    if callable(api):
-        responder.add_state_listener(api)
+    declare = getattr(osc, "declare", None)
+    if callable(declare):  # OSCQuery lists the responder before its first state change
+        declare(responders=[responder.name])
+    note_api = getattr(osc, "responder_note", None)
+    if callable(note_api):
+        name = responder.name
+        responder.add_note_listener(lambda note, velocity, beat: note_api(name, note, velocity, beat))
+    state_api = getattr(osc, "responder_state", None)
+    if callable(state_api):
+        responder.add_state_listener(lambda name, state: state_api(name, state))
         return
     targets = getattr(osc, "targets", [])
 
