@@ -82,7 +82,9 @@ def flag(value: Any) -> bool:
 
 
 def register_commands(commands: Commands, responders: list[Responder]) -> None:
-    """The `responder.*` commands the dashboard, OSC control and CLI share."""
+    """The `responder.*` commands the dashboard, OSC control and CLI share (none in a show without responders)."""
+    if not responders:
+        return
     by_name = {r.name: r for r in responders}
 
     def find(name: str) -> Responder:
