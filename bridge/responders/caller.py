@@ -27,7 +27,8 @@ def _drums(bars: list[dict[int, list[int]]]) -> Phrase:
 KICK, SNARE, HAT = 36, 38, 42
 PHRASES: dict[str, tuple[Phrase, int]] = {  # name -> (phrase, MIDI channel 1-16)
     "rock": (_drums([
-        {0: [KICK, HAT], 2: [HAT], 4: [SNARE, HAT], 6: [HAT], 8: [KICK, HAT], 10: [KICK, HAT], 12: [SNARE, HAT], 14: [HAT]},
+        {0: [KICK, HAT], 2: [HAT], 4: [SNARE, HAT], 6: [HAT], 8: [KICK, HAT], 10: [KICK, HAT],
+         12: [SNARE, HAT], 14: [HAT]},
         {0: [KICK, HAT], 2: [HAT], 4: [SNARE, HAT], 6: [HAT], 8: [KICK, HAT], 11: [KICK], 12: [SNARE], 14: [SNARE]},
     ]), 10),
     "funk": (_drums([

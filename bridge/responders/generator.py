@@ -2,7 +2,8 @@
 
 The responder only asks one thing: "answer this call with N steps at this temperature, drawing
 every random choice from this generator". A model may also offer `stream()`: the call is then fed
-step by step while it is played, and only the answer's sampling is left when the call ends. The model engine (`bridge.models`) is adapted to that in
+step by step while it is played, and only the answer's sampling is left when the call ends.
+The model engine (`bridge.models`) is adapted to that in
 `bridge.responders.magenta`; tests plug in their own generators (for example deliberately slow ones).
 """
 

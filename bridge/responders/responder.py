@@ -340,11 +340,12 @@ class Responder(Component):
             on_beat = start + note.step / STEPS_PER_BEAT
             length = (1 if drums else note.length) * self.config.gate / STEPS_PER_BEAT
             pitch = note.pitch
-            self.scheduler.schedule(on_beat, lambda m, p=pitch, v=velocity: self._note_on(p, v), 0.0, self._tag + ":notes")
-            self.scheduler.schedule(on_beat + length, lambda m, p=pitch: self._note_off(p), 0.0, self._tag + ":notes")
+            tag = self._tag + ":notes"
+            self.scheduler.schedule(on_beat, lambda m, p=pitch, v=velocity: self._note_on(p, v), 0.0, tag)
+            self.scheduler.schedule(on_beat + length, lambda m, p=pitch: self._note_off(p), 0.0, tag)
             if self.note_listeners:
                 self.scheduler.schedule(on_beat, lambda m, p=pitch, v=velocity, b=on_beat: self._tell(p, v, b),
-                                        lead, self._tag + ":notes")
+                                        lead, tag)
 
     def _note_on(self, pitch: int, velocity: int) -> None:
         if self.muted:

@@ -217,8 +217,8 @@ def fixed_cost(ms: float) -> ModelledCost:
 class VirtualWorker:
     """Generates at once but says the answer is ready `cost(job)` seconds after submission (virtual time)."""
 
-    def __init__(self, cost: ModelledCost = fixed_cost(5.0)) -> None:
-        self.cost = cost
+    def __init__(self, cost: ModelledCost | None = None) -> None:
+        self.cost = cost or fixed_cost(5.0)
         self._pending: list[tuple[float, int, Outcome]] = []
         self._seq = itertools.count()
 

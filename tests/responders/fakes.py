@@ -91,7 +91,8 @@ class StreamingToy(ToyDrums):
         notes = []
         for step in range(steps):
             if self._sampled + step == 0 or rng.random() < 0.25 * temperature:
-                notes.append(Note(step, int(self._pitches[0] if self._sampled + step == 0 else rng.choice(self._pitches))))
+                first = self._sampled + step == 0
+                notes.append(Note(step, int(self._pitches[0] if first else rng.choice(self._pitches))))
         self._sampled += steps
         return Phrase(steps, tuple(notes))
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bridge.midi.factory import MemoryPorts
 from bridge.responders.generator import register_generator, unregister_generator
 from bridge.responders.responder import AnswerRecord, Responder
-from bridge.responders.worker import ModelledCost, VirtualWorker, fixed_cost
+from bridge.responders.worker import ModelledCost, VirtualWorker
 from bridge.runner import run_virtual
 from bridge.setfile import parse_set
 from bridge.show import Show
@@ -65,14 +65,15 @@ class Rig:
         return self.show.clock.beat_at(t)
 
     def run(self, until_beat: float, inputs: Iterable[tuple[float, str, list[int]]] = ()) -> None:
-        run_virtual(self.show.engine, self.time, START + until_beat * SECONDS_PER_BEAT, sorted(inputs, key=lambda x: x[0]))
+        until = START + until_beat * SECONDS_PER_BEAT
+        run_virtual(self.show.engine, self.time, until, sorted(inputs, key=lambda x: x[0]))
 
     def note_ons(self) -> list[tuple[float, int]]:
         """(beat, pitch) of every note-on sent."""
         return [(round(self.beat(t), 6), d[1]) for t, d in self.sent if d[0] & 0xF0 == 0x90 and d[2] > 0]
 
 
-def make_rig(text: str, cost: ModelledCost | None = fixed_cost(5.0), generators: dict[str, Callable] | None = None,
+def make_rig(text: str, cost: ModelledCost | None = None, generators: dict[str, Callable] | None = None,
              worker: object | None = None) -> Rig:
     """Build the show from set-file text; `cost` models generation time (VirtualWorker), or pass `worker`."""
     generators = generators or {}
