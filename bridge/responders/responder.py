@@ -2,8 +2,11 @@
 
 idle → listening (recording the call) → generating → responding (from the next bar line) → listening.
 Every transition is a scheduler event at a beat, so the machine follows the clock's tempo and
-runs the same in virtual time. The model runs on a worker; the answer's deadline is its first step,
-and a late (or failed) answer falls back without ever blocking the clock path.
+runs the same in virtual time. The model runs on a worker, never on the clock path: a streaming
+model is fed the call step by step while it is played, and hands the answer back piece by piece
+(the first step alone, then a beat at a time), each piece due at its own first step. One-shot
+models hand over the whole answer, due at its first step. Whatever is not ready when due is
+played by the fallback, logged and counted.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 import mido
 
 from bridge.clock.ephemera import Transport, TransportChange
+from bridge.clock.source import ClockSource
 from bridge.component import Component
 from bridge.responders.config import ResponderConfig
 from bridge.responders.generator import CallStream, Generator, open_stream
@@ -52,7 +56,7 @@ class AnswerRecord:
     responder: str
     index: int
     start_beat: float
-    source: str  # "model" or "fallback:<kind>" or "loop"
+    source: str  # "model", "fallback:<kind>", "model+fallback:<kind>" (late mid-answer), "model:cut", "loop[:mutated]"
     answer: Phrase
     late: bool
     gen_ms: float | None = None  # model time of this answer (None: fallback or loop)
@@ -137,7 +141,7 @@ class Responder(Component):
         return self.generators[self.model_index]
 
     @property
-    def clock(self):  # noqa: ANN201 - the scheduler's ClockSource
+    def clock(self) -> ClockSource:
         return self.scheduler.clock
 
     @property

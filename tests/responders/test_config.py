@@ -53,10 +53,13 @@ def test_every_show_file_builds_and_answers(name: str) -> None:
     text = (LIVE_SETS / name).read_text()
     config = load_set(LIVE_SETS / name)
     rig = make_rig(text)
-    rig.run(1.0)
-    assert [r.name for r in rig.show.responders] == [r.name for r in config.responders]
-    for responder in rig.show.responders:
-        assert responder.generator.drums == (responder.config.channel == 10)
+    try:
+        rig.run(1.0)
+        assert [r.name for r in rig.show.responders] == [r.name for r in config.responders]
+        for responder in rig.show.responders:
+            assert responder.generator.drums == (responder.config.channel == 10)
+    finally:
+        rig.show.engine.shutdown()
 
 
 def test_demo_show_answers_its_demo_call() -> None:
