@@ -2,7 +2,12 @@
 
 Two responders (a full-size drum_kit model and a melody model by default) run in `continuous` mode
 with demo call players, so every 2 bars each of them generates a 32-step answer while the other
-plays. Runs at each tempo in real time on a private JACK server; prints JSON.
+plays. Runs at each tempo in real time on a private JACK server; prints JSON:
+- margin_ms: how long before it was due each answer was ready (streaming models: the tightest piece);
+- gen_ms: model time per answer; late: answers (or pieces) that missed and fell back;
+- note_on_error_ms: each answer note as received on the output port vs its 16th-note grid line
+  (engine wake-up + JACK period, while the models run on their threads);
+- cpu: the process's CPU over the run, idle (clock only, nobody playing) and while generating.
 
     .venv/bin/python bench/responders.py [--seconds 40] [--bpm 120 180] [--drums PATH] [--keys PATH]
 """
@@ -24,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bridge.midi.factory import RtMidiPorts  # noqa: E402
 from bridge.midi.jack_server import JackServer  # noqa: E402
+from bridge.midi.ports import ExternalInput  # noqa: E402
 from bridge.responders.responder import AnswerRecord  # noqa: E402
 from bridge.runner import RealtimeRunner  # noqa: E402
 from bridge.setfile import parse_set  # noqa: E402
@@ -62,8 +68,9 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(bpm: float, seconds: float, drums: Path, keys: Path, mode: str) -> tuple[list[AnswerRecord], float]:
-    """Run the show for `seconds`; return every answer and the CPU used (fraction of one core)."""
+def run(bpm: float, seconds: float, drums: Path, keys: Path,
+        mode: str) -> tuple[list[AnswerRecord], float, list[float]]:
+    """Run the show for `seconds`; return every answer, the CPU used (fraction of one core), note timing errors."""
     show = Show(parse_set(set_text(bpm, drums, keys, mode)), RtMidiPorts(monotonic_time), monotonic_time)
     answers: list[AnswerRecord] = []
     for responder in show.responders:
@@ -71,12 +78,25 @@ def run(bpm: float, seconds: float, drums: Path, keys: Path, mode: str) -> tuple
         for generator in responder.generators:  # as if the band played nothing in the first seconds
             getattr(generator, "warm_up", lambda: None)()
     runner = RealtimeRunner(show.engine, monotonic_time)
+    listeners = [ExternalInput(r.config.output_port, monotonic_time, client=f"bench-{r.name}")
+                 for r in show.responders]
     runner.start()
     cpu0, wall0 = cpu_seconds(), time.monotonic()
     time.sleep(seconds)
     cpu = (cpu_seconds() - cpu0) / (time.monotonic() - wall0)
-    runner.stop()
-    return answers, cpu
+    clock = show.clock
+    received = [listener.take() for listener in listeners]
+    errors = []  # how far each received note-on is from its 16th-note grid line, as heard on the port
+    for messages in received:
+        for data, t in messages:
+            if data[0] & 0xF0 == 0x90 and data[2] > 0:
+                grid = round(clock.beat_at(t) * 4) / 4
+                errors.append(abs(t - clock.time_at(grid)) * 1000.0)
+    runner.stop()  # before closing the listeners: closing a JACK input while notes arrive can deadlock
+    time.sleep(0.05)
+    for listener in listeners:
+        listener.close()
+    return answers, cpu, errors
 
 
 def idle_cpu(seconds: float, drums: Path, keys: Path) -> float:
@@ -120,10 +140,11 @@ def main() -> int:
         result["idle_cpu_percent_of_one_core"] = round(100 * idle_cpu(min(args.seconds, 10.0), args.drums,
                                                                       args.keys), 2)
         for bpm in args.bpm:
-            answers, cpu = run(bpm, args.seconds, args.drums, args.keys, args.mode)
+            answers, cpu, errors = run(bpm, args.seconds, args.drums, args.keys, args.mode)
             budget_ms = 60_000.0 / bpm / 8  # half a 16th: from the call closing to the bar line
             per: dict[str, object] = {"budget_ms": round(budget_ms, 2),
-                                      "cpu_percent_of_one_core": round(100 * cpu, 2)}
+                                      "cpu_percent_of_one_core": round(100 * cpu, 2),
+                                      "note_on_error_ms": summary(errors)}
             for name in ("drums", "keys"):
                 mine = [a for a in answers if a.responder == name]
                 per[name] = {
