@@ -4,6 +4,7 @@ Two responders (a full-size drum_kit model and a melody model by default) run in
 with demo call players, so every 2 bars each of them generates a 32-step answer while the other
 plays. Runs at each tempo in real time on a private JACK server; prints JSON:
 - margin_ms: how long before it was due each answer was ready (streaming models: the tightest piece);
+  margin_ms_p99_both: the margin 99 % of all answers (both responders) beat, i.e. the 1st percentile;
 - gen_ms: model time per answer; late: answers (or pieces) that missed and fell back;
 - note_on_error_ms: each answer note as received on the output port vs its 16th-note grid line
   (engine wake-up + JACK period, while the models run on their threads);
