@@ -99,13 +99,15 @@ def test_answer_arrives_on_the_next_bar_line_with_note_offs(running_show: Show) 
     assert ons, f"no answer came out; telemetry: {running_show.telemetry.get('responder.drums')}"
     bar_line = live.tick_times[4 * 24]  # the answer starts on beat 4, the bar after the 1-bar call
     first = ons[0][0]
-    assert abs(first - bar_line) < 0.006, f"first answer note {1000 * (first - bar_line):.2f} ms from the bar line"
-    for t, _d in ons:  # every note on the 16th grid of the answer's two bars (at most a JACK period or two off)
+    # a JACK period (1.3 ms) plus the engine thread's wake-up on a busy 2-core machine; a 16th is 62.5 ms
+    tolerance = 0.008
+    assert abs(first - bar_line) < tolerance, f"first answer note {1000 * (first - bar_line):.2f} ms from the bar line"
+    for t, _d in ons:  # every note on the 16th grid of the answer's two bars
         steps = (t - bar_line) / (6 * TICK)
-        assert -0.01 < steps < 32 and abs(steps - round(steps)) < 0.006 / (6 * TICK)
+        assert -0.01 < steps < 32 and abs(steps - round(steps)) < tolerance / (6 * TICK)
     assert sorted(d[1] for _t, d in ons) == sorted(d[1] for _t, d in offs)  # each note-on got its note-off
     held_off = next(t for t, d in offs if d[1] == ons[0][1][1])
-    assert abs(held_off - bar_line - 0.9 * 2 * 24 * TICK) < 0.006  # the held note lasts 90 % of its 2 beats
+    assert abs(held_off - bar_line - 0.9 * 2 * 24 * TICK) < tolerance  # the held note lasts 90 % of its 2 beats
     state = running_show.telemetry.get("responder.drums")
     assert state["late"] == 0 and state["margin_ms"] > 0
 
