@@ -49,7 +49,7 @@ def test_missing_models_are_clear_errors() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in LIVE_SETS.glob("*.toml")))
-def test_every_show_file_builds_and_answers(name: str) -> None:
+def test_every_show_file_builds_its_responders(name: str) -> None:
     text = (LIVE_SETS / name).read_text()
     config = load_set(LIVE_SETS / name)
     rig = make_rig(text)
