@@ -34,8 +34,9 @@ def memory_use() -> dict[str, int]:
     """Flash and RAM bytes from avr-size's section table."""
     out = subprocess.run(["avr-size", "-A", str(ELF)], check=True, capture_output=True, text=True).stdout
     sizes = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\.\w+)\s+(\d+)", out, re.M)}
-    text, data, bss = sizes.get(".text", 0), sizes.get(".data", 0), sizes.get(".bss", 0)
-    return {"flash_bytes": text + data, "flash_total": 32256, "ram_static_bytes": data + bss,
+    text, data = sizes.get(".text", 0), sizes.get(".data", 0)
+    ram = data + sizes.get(".bss", 0) + sizes.get(".noinit", 0)
+    return {"flash_bytes": text + data, "flash_total": 32256, "ram_static_bytes": ram,
             "ram_total": 2048}
 
 

@@ -89,8 +89,13 @@ class Show:
             out = self.open_output(config.clock.output)
             clock.send = out.send
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
-        self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
+        self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
+                             input_ports=lambda: [p.name for p in self.port_set.inputs
+                                                  if p.name != self.engine.clock_port], time_source=time_source,
+                             responders=lambda: getattr(self, "responders", None) or ())
+        self.engine.add(self.osc)
         self.commands = Commands(self.engine)
+        self.osc.register_commands(self.commands)
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")

@@ -15,6 +15,7 @@ from bridge.cli.common import (
     load_or_fail,
     wait_for,
 )
+from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
 from bridge.cli.main import CliError
 
 
@@ -28,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_run_arguments(parser: argparse.ArgumentParser, with_set: bool = True) -> None:
     if with_set:
         parser.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"set file (default: {DEFAULT_SET})")
-    parser.add_argument("--headless", action="store_true", help="no dashboard and no beat lines; log only")
+    parser.add_argument("--headless", action="store_true",
+                        help="no dashboard (shown when stdout is a terminal) and no beat lines; log only")
     parser.add_argument("--seconds", type=float, default=None, metavar="N", help="stop after N seconds")
     parser.add_argument("--private-jack", action="store_true",
                         help="start a private JACK server when none runs (Linux)")
@@ -70,7 +72,8 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None
-        if not headless:
+        dashboard = not headless and sys.stdout.isatty()
+        if not headless and not dashboard:
             show.engine.add(BeatPrinter(show.engine.scheduler))
             AnswerPrinter(show.clock.beats_per_bar).attach(show.responders)
         runner = RealtimeRunner(show.engine, monotonic_time)
@@ -78,11 +81,15 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
         ready_ms = (time.monotonic() - started) * 1000
         print(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
               f"ready in {ready_ms:.0f} ms); Ctrl-C stops", file=sys.stderr, flush=True)
+        remote = start_remote_server(show)
         try:
-            wait_for(runner, seconds)
+            if not (dashboard and run_local_dashboard(show, runner, seconds)):
+                wait_for(runner, seconds)
         except KeyboardInterrupt:
             print("drumbridge: stopping: all notes off", file=sys.stderr)
         finally:
+            if remote is not None:
+                remote.stop()
             runner.stop()
         if runner.error is not None:
             print(f"drumbridge: engine stopped on an error: {runner.error!r}", file=sys.stderr)

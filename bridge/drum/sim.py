@@ -19,6 +19,8 @@ from pathlib import Path
 from threading import Thread
 from typing import IO
 
+from bridge.processes import terminate
+
 # the checkout's firmware/ (DRUMBRIDGE_FIRMWARE_DIR points elsewhere, e.g. a build tree)
 FIRMWARE_DIR = Path(os.environ.get("DRUMBRIDGE_FIRMWARE_DIR") or Path(__file__).resolve().parents[2] / "firmware")
 
@@ -126,13 +128,8 @@ class Simulator:
 
     def stop(self) -> None:
         """End the simulator (the pty goes away: to drumbridge this is an unplug)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         if self._trace_thread is not None:
             self._trace_thread.join(timeout=5)
         if self.link.is_symlink() and not self.link.exists():

@@ -8,6 +8,8 @@ import subprocess
 import time
 from types import TracebackType
 
+from bridge.processes import terminate
+
 
 class JackServer:
     """A `jackd -d dummy` process with its own server name; a context manager."""
@@ -45,12 +47,7 @@ class JackServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
         if self.process.stdout:
             self.process.stdout.close()
         self.process = None

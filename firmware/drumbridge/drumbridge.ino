@@ -10,7 +10,7 @@
 void setup() {
     Serial.begin(DB_BAUD);
     drum_begin(hal_reset_flags());
-    wdt_enable(WDTO_250MS);
+    wdt_enable(WDTO_120MS);  // also bounds how long a hung firmware can leave a motor on
 }
 
 void loop() {

@@ -2,8 +2,8 @@
  * on libsimavr as an ATmega328P at 16 MHz.
  *
  * Script mode (tests):  drumbridge-sim --script FILE --ms N [--trace OUT.csv]
- * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X]
- * Both:                 [--elf FILE] [--eeprom FILE]
+ * pty mode (bridge):    drumbridge-sim --pty PATH [--trace OUT.csv] [--speed X] [--reset-on-open]
+ * Both:                 [--elf FILE] [--driver hbridge|shield] [--eeprom FILE] [--mcusr HEX]
  *
  * Input bytes go into UART0 paced like a 115200 8N1 line; every motor pin
  * change, LED change, received and sent byte is written as a CSV row
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,12 +51,17 @@
 #define QUEUE_SIZE 65536
 
 static avr_t *avr;
+static avr_uart_t *uart0;
 static FILE *trace;
 static int pty_master = -1;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reset_requested;
+static volatile sig_atomic_t hang_requested;
 
 static const uint8_t motor_pins[DB_MOTOR_COUNT][3] = DB_HBRIDGE_PINS;
+static const uint8_t shield_bits[DB_MOTOR_COUNT][2] = DB_SHIELD_LATCH_BITS;
+static int shield_mode;       /* --driver shield: decode the 74HC595 instead of IN1/IN2 */
+static uint8_t shift_reg, latch_reg;
 static uint8_t pin_level[20];
 static int motor_state[DB_MOTOR_COUNT];  /* 0 off, 1 fwd, 2 back, 3 brake */
 static const char *state_name[] = {"off", "fwd", "back", "brake"};
@@ -74,7 +80,14 @@ static void row(unsigned long long t_us, const char *what, const char *value) {
 }
 
 static int compute_motor_state(int m) {
-    int in1 = pin_level[motor_pins[m][0]], in2 = pin_level[motor_pins[m][1]];
+    int in1, in2;
+    if (shield_mode) {
+        in1 = (latch_reg >> shield_bits[m][0]) & 1;
+        in2 = (latch_reg >> shield_bits[m][1]) & 1;
+    } else {
+        in1 = pin_level[motor_pins[m][0]];
+        in2 = pin_level[motor_pins[m][1]];
+    }
     return in1 && in2 ? 3 : in1 ? 1 : in2 ? 2 : 0;
 }
 
@@ -87,6 +100,13 @@ static void on_pin_change(struct avr_irq_t *irq, uint32_t value, void *param) {
     if (pin == DB_PIN_LED) {
         row(now_us(), "led", level ? "1" : "0");
         return;
+    }
+    if (shield_mode) {  /* a model 74HC595: shift on clock rise, copy on latch rise */
+        if (pin == DB_SHIELD_PIN_CLK && level) {
+            shift_reg = (uint8_t)((shift_reg << 1) | pin_level[DB_SHIELD_PIN_DATA]);
+        }
+        if (pin != DB_SHIELD_PIN_LATCH || !level) return;
+        latch_reg = shift_reg;
     }
     for (int m = 0; m < DB_MOTOR_COUNT; m++) {
         int s = compute_motor_state(m);
@@ -141,11 +161,16 @@ static void enqueue(uint8_t b, avr_cycle_count_t start) {
     have_last_start = 1;
 }
 
-/* Puts due bytes on the UART line; the firmware sees each one when its
- * stop bit is done (simavr raises RXC one byte time after the input IRQ). */
+/* Puts due bytes on the UART line so that the firmware sees each one (RXC)
+ * exactly when its stop bit ends on a 115200 baud line. simavr raises RXC one
+ * byte time after the input IRQ, and v1.6 counts a parity bit that 8N1 does
+ * not have, so we set its byte time to the real 10 bits first. */
 static void inject_due(void) {
     avr_irq_t *in = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
-    while (queue_head != queue_tail && avr->cycle >= queue_start[queue_head]) {
+    while (queue_head != queue_tail) {
+        const avr_cycle_count_t byte_cycles = uart_byte_cycles();
+        const avr_cycle_count_t stop = queue_start[queue_head] + HOST_BYTE_CYCLES;
+        if (avr->cycle + byte_cycles < stop) return;
         uint8_t b = queue_byte[queue_head];
         queue_head = (queue_head + 1) % QUEUE_SIZE;
         char hex[4];
@@ -154,7 +179,8 @@ static void inject_due(void) {
             row(now_us(), "rxlost", hex);
             continue;
         }
-        row((avr->cycle + uart_byte_cycles()) / CYCLES_PER_US, "rx", hex);
+        if (uart0) uart0->cycles_per_byte = byte_cycles;
+        row((avr->cycle + byte_cycles) / CYCLES_PER_US, "rx", hex);
         avr_raise_irq(in, b);
     }
 }
@@ -166,6 +192,23 @@ static void external_reset(void) {
     for (int p = 0; p < 20; p++) {
         if (pin_level[p]) on_pin_change(NULL, 0, (void *)(intptr_t)p);
     }
+    if (shield_mode && latch_reg) {  /* enables float during reset: count the motors as off */
+        shift_reg = 0;
+        on_pin_change(NULL, 1, (void *)(intptr_t)DB_SHIELD_PIN_LATCH);
+        pin_level[DB_SHIELD_PIN_LATCH] = 0;
+    }
+}
+
+/* Makes the firmware hang as a bug would: interrupts off, PC parked on an
+ * `rjmp .` written into the (unused) bootloader area. Only the watchdog can
+ * get it out; the pins keep whatever they were driving. */
+static void hang_firmware(void) {
+    const uint32_t at = (avr->flashend + 1) - 4;
+    avr->flash[at] = 0xFF;  /* rjmp .-2 = 0xCFFF, little-endian */
+    avr->flash[at + 1] = 0xCF;
+    avr->sreg[S_I] = 0;
+    avr->pc = at;
+    row(now_us(), "hang", "firmware");
 }
 
 static void watch_pin(int pin) {
@@ -221,7 +264,8 @@ static int run_script(const char *path, unsigned long ms) {
         fprintf(stderr, "drumbridge-sim: cannot open script %s: %s\n", path, strerror(errno));
         return 2;
     }
-    avr_cycle_count_t resets[256];
+    avr_cycle_count_t resets[256];  /* reset and hang events, in file order */
+    int hang_flags[256];
     size_t n_resets = 0, next_reset = 0;
     char line[4096];
     int line_no = 0;
@@ -240,8 +284,11 @@ static int run_script(const char *path, unsigned long ms) {
         }
         avr_cycle_count_t start = t * CYCLES_PER_US;
         while ((tok = strtok(NULL, " \t\r\n,"))) {
-            if (strcmp(tok, "reset") == 0) {
-                if (n_resets < 256) resets[n_resets++] = start;
+            if (strcmp(tok, "reset") == 0 || strcmp(tok, "hang") == 0) {
+                if (n_resets < 256) {
+                    hang_flags[n_resets] = tok[0] == 'h';
+                    resets[n_resets++] = start;
+                }
                 continue;
             }
             unsigned long v = strtoul(tok, &end, 16);
@@ -259,8 +306,9 @@ static int run_script(const char *path, unsigned long ms) {
     while (avr->cycle < end_cycle && !stop_requested) {
         inject_due();
         if (next_reset < n_resets && avr->cycle >= resets[next_reset]) {
+            if (hang_flags[next_reset]) hang_firmware();
+            else external_reset();
             next_reset++;
-            external_reset();
         }
         if (run_one() < 0) return 1;
     }
@@ -275,7 +323,13 @@ static double wall_seconds(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int run_pty(const char *link_path, double speed) {
+/* pty mode: the firmware's UART on a pseudo-terminal linked at link_path.
+ * Without reset_on_open we keep a slave fd open ourselves, so clients may come
+ * and go and the firmware never notices. With it, we watch the master for
+ * clients opening the port (read gives EIO while nobody has it open) and do
+ * what an Uno does when DTR drops: reset, stay ~0.5 s in the bootloader
+ * (bytes sent meanwhile are lost), then boot with a fresh boot notice. */
+static int run_pty(const char *link_path, double speed, int reset_on_open) {
     int slave;
     char name[PATH_MAX];
     if (openpty(&pty_master, &slave, name, NULL, NULL) < 0) {
@@ -286,10 +340,19 @@ static int run_pty(const char *link_path, double speed) {
     tcgetattr(slave, &tio);
     cfmakeraw(&tio);
     tcsetattr(slave, TCSANOW, &tio);
-    /* Keeping our slave fd open means the master never sees a hangup when a
-     * client closes the port; clients may reopen it as often as they like. */
+    if (reset_on_open) {
+        close(slave);
+        slave = -1;
+    }
     fcntl(pty_master, F_SETFL, fcntl(pty_master, F_GETFL) | O_NONBLOCK);
-    unlink(link_path);
+    struct stat st;
+    if (lstat(link_path, &st) == 0) {
+        if (!S_ISLNK(st.st_mode)) {
+            fprintf(stderr, "drumbridge-sim: %s exists and is not a symlink; not replacing it\n", link_path);
+            return 2;
+        }
+        unlink(link_path);  /* a stale link from an earlier run */
+    }
     if (symlink(name, link_path) < 0) {
         fprintf(stderr, "drumbridge-sim: cannot link %s -> %s: %s\n", link_path, name, strerror(errno));
         return 2;
@@ -297,19 +360,46 @@ static int run_pty(const char *link_path, double speed) {
     printf("READY %s %s\n", link_path, name);
     fflush(stdout);
 
-    const double start = wall_seconds();
+    double start = wall_seconds();
     const avr_cycle_count_t slice = 100 * CYCLES_PER_US;
     double last_flush = start;
+    int client = 0;
     int rc = 0;
     while (!stop_requested) {
         if (reset_requested) {
             reset_requested = 0;
             external_reset();
         }
+        if (hang_requested) {
+            hang_requested = 0;
+            hang_firmware();
+        }
         uint8_t buf[256];
         ssize_t n;
         while ((n = read(pty_master, buf, sizeof(buf))) > 0) {
             for (ssize_t i = 0; i < n; i++) enqueue(buf[i], avr->cycle);
+        }
+        if (reset_on_open) {
+            int present = !(n < 0 && errno == EIO);
+            if (present != client) {
+                client = present;
+                row(now_us(), "client", present ? "open" : "closed");
+                if (present) {
+                    external_reset();
+                    struct timespec boot = {0, 500 * 1000 * 1000};  /* optiboot's wait */
+                    nanosleep(&boot, NULL);
+                    while (read(pty_master, buf, sizeof(buf)) > 0) {
+                    }  /* the bootloader ate these */
+                    queue_head = queue_tail;
+                    start += 0.5;
+                }
+            }
+            if (!client) {
+                struct timespec idle = {0, 10 * 1000 * 1000};
+                nanosleep(&idle, NULL);  /* nobody listening: poll gently, keep sim time still */
+                start += 0.01;
+                continue;
+            }
         }
         avr_cycle_count_t slice_end = avr->cycle + slice;
         while (avr->cycle < slice_end) {
@@ -334,7 +424,7 @@ static int run_pty(const char *link_path, double speed) {
         }
     }
     unlink(link_path);
-    close(slave);
+    if (slave >= 0) close(slave);
     return rc;
 }
 
@@ -342,21 +432,28 @@ static int run_pty(const char *link_path, double speed) {
 
 static void on_signal(int sig) {
     if (sig == SIGUSR1) reset_requested = 1;
+    else if (sig == SIGUSR2) hang_requested = 1;
     else stop_requested = 1;
 }
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: drumbridge-sim [--elf FILE] [--eeprom FILE] [--trace OUT.csv]\n"
-            "                      (--script FILE --ms N | --pty PATH [--speed X])\n"
+            "usage: drumbridge-sim [--elf FILE] [--driver hbridge|shield] [--eeprom FILE] [--mcusr HEX]\n"
+            "                      [--trace OUT.csv]\n"
+            "                      (--script FILE --ms N | --pty PATH [--speed X] [--reset-on-open])\n"
             "  --elf FILE     firmware ELF (default: drumbridge.elf next to this binary)\n"
+            "  --mcusr HEX    reset flags at the first boot (default 01 power-on; 04 brown-out, 08 watchdog)\n"
+            "  --driver D     how to read motor states: hbridge (IN1/IN2 pins, default) or shield\n"
+            "                 (74HC595 latch of a DRIVER=shield build)\n"
             "  --eeprom FILE  1024-byte EEPROM image, loaded at start (if present), saved at exit\n"
-            "  --trace FILE   CSV rows time_us,what,value (default stdout in script mode)\n"
-            "  --script FILE  lines 'TIME_US HEX HEX ...' or 'TIME_US reset' ('-' = stdin)\n"
+            "  --trace FILE   CSV rows time_us,what,value (default: stdout in script mode, none in pty mode)\n"
+            "  --script FILE  lines 'TIME_US HEX HEX ...', 'TIME_US reset' or 'TIME_US hang' ('-' = stdin)\n"
             "  --ms N         simulated milliseconds to run in script mode\n"
             "  --pty PATH     make a pty, link it at PATH, bridge it in real time until SIGINT/SIGTERM;\n"
-            "                 SIGUSR1 presses the reset button\n"
-            "  --speed X      pty mode: simulated seconds per wall second (default 1, 0 = flat out)\n");
+            "                 SIGUSR1 presses the reset button, SIGUSR2 hangs the firmware (watchdog test)\n"
+            "  --speed X      pty mode: simulated seconds per wall second (default 1, 0 = flat out)\n"
+            "  --reset-on-open  pty mode: reset like an Uno when a client opens the port (DTR),\n"
+            "                 then 0.5 s of bootloader before the firmware runs\n");
 }
 
 int main(int argc, char **argv) {
@@ -364,8 +461,14 @@ int main(int argc, char **argv) {
     const char *script = NULL, *pty_path = NULL;
     long ms = -1;
     double speed = 1.0;
+    int reset_on_open = 0;
+    unsigned long power_on_flags = MCUSR_PORF;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--reset-on-open") == 0) {
+            reset_on_open = 1;
+            continue;
+        }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
@@ -383,6 +486,14 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--pty") == 0) pty_path = v;
         else if (strcmp(a, "--ms") == 0) ms = strtol(v, NULL, 10);
         else if (strcmp(a, "--speed") == 0) speed = strtod(v, NULL);
+        else if (strcmp(a, "--mcusr") == 0) power_on_flags = strtoul(v, NULL, 16) & 0x0F;
+        else if (strcmp(a, "--driver") == 0) {
+            if (strcmp(v, "shield") != 0 && strcmp(v, "hbridge") != 0) {
+                fprintf(stderr, "drumbridge-sim: --driver is hbridge or shield, not %s\n", v);
+                return 2;
+            }
+            shield_mode = strcmp(v, "shield") == 0;
+        }
         else {
             fprintf(stderr, "drumbridge-sim: unknown option %s\n", a);
             usage(stderr);
@@ -422,6 +533,9 @@ int main(int argc, char **argv) {
     }
     avr_init(avr);
     avr->log = LOG_ERROR;
+    for (avr_io_t *io = avr->io_port; io; io = io->next) {
+        if (io->kind && strcmp(io->kind, "uart") == 0) uart0 = (avr_uart_t *)io;
+    }
     avr_load_firmware(avr, &fw);
     avr->frequency = F_CPU_HZ;
     avr->sleep = no_sleep;
@@ -435,17 +549,25 @@ int main(int argc, char **argv) {
         fprintf(stderr, "drumbridge-sim: cannot read EEPROM file %s\n", eeprom_path);
         return 2;
     }
-    avr->data[REG_MCUSR] = MCUSR_PORF;
+    avr->data[REG_MCUSR] = (uint8_t)power_on_flags;
 
+    /* stdout carries the CSV in script mode; in pty mode it only says READY. */
     trace = stdout;
+    if (!trace_path && pty_path) trace_path = "/dev/null";
     if (trace_path && !(trace = fopen(trace_path, "w"))) {
         fprintf(stderr, "drumbridge-sim: cannot write %s: %s\n", trace_path, strerror(errno));
         return 2;
     }
     fprintf(trace, "time_us,what,value\n");
-    for (int m = 0; m < DB_MOTOR_COUNT; m++) {
-        watch_pin(motor_pins[m][0]);
-        watch_pin(motor_pins[m][1]);
+    if (shield_mode) {
+        watch_pin(DB_SHIELD_PIN_CLK);
+        watch_pin(DB_SHIELD_PIN_DATA);
+        watch_pin(DB_SHIELD_PIN_LATCH);
+    } else {
+        for (int m = 0; m < DB_MOTOR_COUNT; m++) {
+            watch_pin(motor_pins[m][0]);
+            watch_pin(motor_pins[m][1]);
+        }
     }
     watch_pin(DB_PIN_LED);
     avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
@@ -457,9 +579,10 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    int rc = script ? run_script(script, (unsigned long)ms) : run_pty(pty_path, speed);
+    int rc = script ? run_script(script, (unsigned long)ms) : run_pty(pty_path, speed, reset_on_open);
     fflush(trace);
     if (trace != stdout) fclose(trace);
     if (eeprom_path) save_eeprom(eeprom_path);

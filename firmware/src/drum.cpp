@@ -23,6 +23,7 @@ static bool saving;
 static uint8_t ee_image[EE_IMAGE_LEN];
 static uint8_t ee_pos;
 
+static uint32_t next_housekeeping_ms;
 static uint8_t led_level = 0xFF;
 static const uint16_t *led_pattern;
 static uint8_t led_pattern_len, led_step;
@@ -30,17 +31,22 @@ static uint32_t led_next_ms;
 
 // ---- replies ------------------------------------------------------------
 
+static void tx_push(uint8_t b) {
+    tx_queue[(uint8_t)(tx_head + tx_len) % DRUM_TX_QUEUE] = b;
+    tx_len++;
+}
+
+// Queues F0 7D <command> <data> F7 whole, or drops it (counted) if it won't fit.
 static void send_sysex(uint8_t command, const uint8_t *data, uint8_t len) {
     if ((uint16_t)tx_len + len + 4 > DRUM_TX_QUEUE) {
         counters[DB_CTR_TX_DROPPED]++;
         return;
     }
-    uint8_t frame_head[3] = {DB_MIDI_SYSEX_START, DB_SYSEX_ID, command};
-    for (uint8_t i = 0; i < 3 + len + 1; i++) {
-        uint8_t b = i < 3 ? frame_head[i] : (i < 3 + len ? data[i - 3] : DB_MIDI_SYSEX_END);
-        tx_queue[(uint8_t)(tx_head + tx_len) % DRUM_TX_QUEUE] = b;
-        tx_len++;
-    }
+    tx_push(DB_MIDI_SYSEX_START);
+    tx_push(DB_SYSEX_ID);
+    tx_push(command);
+    for (uint8_t i = 0; i < len; i++) tx_push(data[i]);
+    tx_push(DB_MIDI_SYSEX_END);
 }
 
 static void send_ack(uint8_t command, uint8_t code) {
@@ -214,6 +220,7 @@ void drum_begin(uint8_t reset_flags) {
     hal_pin_output(DB_PIN_LED);
     led_level = 0;
     led_pattern = 0;
+    next_housekeeping_ms = hal_millis();
     for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_init(&strikes[m], m);
     midi_parser_reset(&parser);
     for (uint8_t i = 0; i < DB_STATUS_COUNTERS; i++) counters[i] = 0;
@@ -273,7 +280,7 @@ static const uint16_t kLedOk[] = {500, 500};
 static const uint16_t kLedNoHost[] = {100, 100};
 static const uint16_t kLedFault[] = {100, 100, 100, 700};
 
-static void poll_led() {
+static void poll_led(uint32_t now) {
     const uint16_t *pattern = kLedOk;
     uint8_t len = 2;
     if (fault) {
@@ -282,7 +289,6 @@ static void poll_led() {
     } else if (!heartbeat_seen || heartbeat_lost) {
         pattern = kLedNoHost;
     }
-    const uint32_t now = hal_millis();
     if (pattern != led_pattern) {
         led_pattern = pattern;
         led_pattern_len = len;
@@ -317,7 +323,12 @@ void drum_poll() {
         }
     }
     poll_eeprom();
-    poll_led();
+    const uint32_t now_ms = hal_millis();
+    poll_led(now_ms);
+    if ((int32_t)(now_ms - next_housekeeping_ms) >= 0) {
+        next_housekeeping_ms = now_ms + 1000;
+        for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_forget_old(&strikes[m], now);
+    }
 }
 
 const DrumConfig *drum_config() { return &config; }

@@ -9,23 +9,19 @@
 
 // MCUSR must be read and cleared before the core's init, and the watchdog
 // stopped: after a watchdog reset it stays armed at its shortest timeout.
-// Newer optiboot clears MCUSR itself and hands the old value over in r2.
 extern "C" {
 uint8_t db_mcusr_at_boot __attribute__((section(".noinit")));
-uint8_t db_r2_at_boot __attribute__((section(".noinit")));
 void db_capture_reset_cause() __attribute__((naked, used, section(".init3")));
 void db_capture_reset_cause() {
-    __asm__ __volatile__("sts db_r2_at_boot, r2");
     db_mcusr_at_boot = MCUSR;
     MCUSR = 0;
     wdt_disable();
 }
 }
 
-uint8_t hal_reset_flags() {
-    uint8_t flags = db_mcusr_at_boot & 0x0F;
-    return flags ? flags : (db_r2_at_boot & 0x0F);
-}
+// Only MCUSR is trusted: some bootloaders hand the flags over in r2, but the
+// Uno's stock one leaves r2 undefined, and a wrong cause is worse than none.
+uint8_t hal_reset_flags() { return db_mcusr_at_boot & 0x0F; }
 
 uint32_t hal_micros() { return micros(); }
 uint32_t hal_millis() { return millis(); }

@@ -37,8 +37,9 @@ StrikeResult strike_start(Strike *s, const MotorCal *cal, uint8_t velocity, uint
         return STRIKE_MAX_ON;
     }
     s->pwm = cal_forward_pwm_scaled(cal, scale);
-    // The strike is timed from the moment the pin changes, not from when
-    // the note was read: the arithmetic above must not shorten the stroke.
+    // Timed from just before the pin write, not from when the note was read:
+    // the arithmetic above must not shorten the stroke, and the pin writes
+    // take about as long going on as going off, so they cancel out.
     now_us = hal_micros();
     if (forward_us > 0) set_drive(s, DRIVE_FORWARD, s->pwm, now_us);
     s->has_struck = true;
@@ -80,4 +81,11 @@ void strike_abort(Strike *s) {
     s->phase = PHASE_IDLE;
     s->drive = DRIVE_OFF;
     driver_set(s->motor, DRIVE_OFF, 0);
+}
+
+void strike_forget_old(Strike *s, uint32_t now_us) {
+    if (s->phase == PHASE_IDLE && s->has_struck &&
+        now_us - s->last_start_us > (uint32_t)DB_CAL_MAX_INTERVAL_MS * 2000UL) {
+        s->has_struck = false;
+    }
 }

@@ -29,3 +29,6 @@ StrikeResult strike_start(Strike *s, const MotorCal *cal, uint8_t velocity, uint
 // had to switch the motor off (a fault: the schedule should never need it).
 bool strike_poll(Strike *s, const MotorCal *cal, uint32_t now_us);
 void strike_abort(Strike *s);
+// Call about once a second: forgets a last strike older than any re-strike
+// interval, so micros() wrapping after 71 minutes cannot make it look recent.
+void strike_forget_old(Strike *s, uint32_t now_us);

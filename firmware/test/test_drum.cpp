@@ -268,3 +268,18 @@ TEST(drum_reply_queue_overflow_is_counted) {
     CHECK_EQ(b[0], 0xF0);
     CHECK_EQ(b.back(), 0xF7);
 }
+
+// 2^32 us after a strike, micros() has wrapped: the next note must not look
+// like a re-strike 50 ms after the old one.
+TEST(drum_micros_wrap_does_not_refuse_a_strike) {
+    boot();
+    send({0x90, 36, 127});
+    for (uint32_t i = 0; i < 4294; i++) {
+        fake_advance_us(1000000);
+        drum_poll();
+    }
+    run_us(967296 + 50000 - 1000);  // 2^32 us + 50 ms after the first strike
+    send({0x90, 36, 127});
+    CHECK_EQ(drum_counter(DB_CTR_REFUSED_TOO_SOON), 0);
+    CHECK_EQ(drum_counter(DB_CTR_STRIKES), 2);
+}

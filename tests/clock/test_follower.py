@@ -93,6 +93,16 @@ def test_dropped_ticks_keep_the_song_position() -> None:
     assert follower.beat_at(observed[-1]) == pytest.approx((len(ideal) - 1) / 24, abs=1e-6)
 
 
+def test_tick_delivered_a_period_late_is_not_taken_for_a_lost_tick() -> None:
+    """JACK can deliver a tick one period late, bunched with the next: the count must not jump."""
+    follower = started()
+    ideal, observed = tick_times(lambda b: 120.0, beats=8)
+    observed[100] = observed[101] - 0.0002
+    feed_all(follower, observed)
+    assert follower.dropped_ticks == 0
+    assert follower.beat_at(observed[-1]) == pytest.approx((len(ideal) - 1) / 24, abs=1e-6)
+
+
 def test_single_late_tick_is_rejected_as_outlier() -> None:
     follower = started()
     _, observed = tick_times(lambda b: 120.0, beats=8)

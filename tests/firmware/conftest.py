@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import fwsim
+from tests.firmware import fwsim
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,9 @@ def sim() -> None:
     if reason:
         pytest.skip(reason)
     fwsim.make("DRIVER=hbridge", "hex", "sim")
+
+
+@pytest.fixture(scope="session")
+def sim_shield(sim: None) -> None:
+    """Builds build/shield/drumbridge.elf (Adafruit motor shield v1 driver)."""
+    fwsim.make("DRIVER=shield", "hex")

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-import fwsim
+from tests.firmware import fwsim
 
 
 @pytest.mark.parametrize("runner", ["test_drum", "test_shield"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fwsim import SimRun, run_script, sysex_messages
+from tests.firmware.fwsim import SimRun, run_script, sysex_messages
 
 pytestmark = pytest.mark.usefixtures("sim")
 
@@ -44,6 +44,28 @@ def durations(changes: list[tuple[int, str]]) -> list[int]:
 def test_boot_notice_is_first_output() -> None:
     run = run_script([], ms=20)
     assert sysex_messages(run.tx()) == [BOOT_POWER_ON_BLANK]
+
+
+@pytest.mark.parametrize("flags", [0x04, 0x08, 0x0C])
+def test_boot_notice_reports_brown_out_and_watchdog(flags: int) -> None:
+    """MCUSR is read (and cleared, with the watchdog stopped) before the Arduino core starts."""
+    run = run_script([(10_000, HELLO)], ms=20, mcusr=flags)
+    boot, hello = sysex_messages(run.tx())
+    assert boot[7] == flags
+    assert hello == HELLO_REPLY
+
+
+def test_watchdog_recovers_a_hung_firmware() -> None:
+    """A hang mid-strike: the watchdog resets within ~120 ms, motors off, boot notice says watchdog."""
+    events = [(10_000, bytes([0x90, 36, 127])), (15_000, "hang"), (400_000, HELLO)]
+    run = run_script(events, ms=420)
+    changes = phases(run, 0)
+    assert changes[0][1] == "fwd" and changes[1][1] == "off"
+    assert 15_000 + 100_000 <= changes[1][0] <= 15_000 + 150_000, changes
+    msgs = sysex_messages(run.tx())
+    assert msgs[0] == BOOT_POWER_ON_BLANK
+    assert msgs[1] == bytes.fromhex("F0 7D 70 01 01 00 00 08 01 04 00 F7")
+    assert msgs[2] == HELLO_REPLY  # up again, and not stuck in a watchdog reset loop
 
 
 def test_hello_reply_bytes() -> None:
@@ -222,3 +244,16 @@ def test_led_blinks_fast_without_host_and_slow_with_heartbeat() -> None:
     after = [t for t in led if 2_000_000 <= t < 3_000_000]
     assert 9 <= len(before) <= 11  # 5 Hz: 10 edges a second
     assert 1 <= len(after) <= 3    # 1 Hz: 2 edges a second
+
+
+@pytest.mark.usefixtures("sim_shield")
+def test_shield_build_strikes_through_the_latch() -> None:
+    """The DRIVER=shield firmware drives M1/M2 through the 74HC595 with the same timing."""
+    run = run_script([(10_000, bytes([0x90, 36, 127, 38, 64]))], ms=120, shield=True)
+    for motor, forward_us in ((0, 30_000), (1, 21_000)):
+        changes = phases(run, motor)
+        assert [s for _, s in changes] == ["fwd", "off", "back", "off"]
+        for got, want in zip(durations(changes), [forward_us, 20_000, 30_000]):
+            assert abs(got - want) <= TOLERANCE_US, (motor, durations(changes))
+    boot = sysex_messages(run.tx())[0]
+    assert boot[10] == 0x01  # driver: shield

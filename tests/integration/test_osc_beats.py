@@ -35,7 +35,9 @@ port = {oscdump.port}
         beats = oscdump.wait_for(6, "/drumbridge/clock/beat", timeout=5.0)
     finally:
         runner.stop()
-        time.sleep(0.05)  # let the last MIDI bytes cross JACK before closing the listener
+        deadline = time.monotonic() + 3.0  # the last MIDI bytes still have to cross JACK
+        while time.monotonic() < deadline and not any(d == [0xFC] for d, _ in listener.received):
+            time.sleep(0.01)
         received = listener.take()
         listener.close()
     assert [m.args for m in beats[:6]] == [(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2)]

@@ -31,7 +31,9 @@ def test_run_then_ctrl_c_stops_cleanly(jack_server) -> None:  # noqa: ANN001
             time.sleep(0.01)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
-        time.sleep(0.05)
+        deadline = time.monotonic() + 3.0  # the last MIDI bytes still have to cross JACK
+        while time.monotonic() < deadline and not any(d == [0xFC] for d, _ in listener.received):
+            time.sleep(0.01)
         data = [bytes(d) for d, _ in listener.take()]
         listener.close()
     finally:
