@@ -70,7 +70,8 @@ class BundleGenerator:
             raise GeneratorError(f"model {name!r} steps {model.config.steps_per_quarter} per quarter; "
                                  f"responders play on 16ths ({STEPS_PER_BEAT} per quarter)")
         self.model = model
-        self.name = name
+        self.spec = name
+        self.name = name if name.startswith("builtin:") else Path(name).stem  # short, for the dashboard
         self.drums = model.is_drums
 
     @classmethod

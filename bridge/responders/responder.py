@@ -438,9 +438,10 @@ class Responder(Component):
         """Switch to another model from this responder's list (by index or by name)."""
         if isinstance(index_or_name, str) and not index_or_name.lstrip("-").isdigit():
             names = [g.name for g in self.generators]
-            if index_or_name not in names:
+            specs = [getattr(g, "spec", g.name) for g in self.generators]
+            if index_or_name not in names and index_or_name not in specs:
                 raise ValueError(f"responder {self.name!r} has no model {index_or_name!r}; models: {names}")
-            self.model_index = names.index(index_or_name)
+            self.model_index = names.index(index_or_name) if index_or_name in names else specs.index(index_or_name)
             return
         index = int(index_or_name)
         if not 0 <= index < len(self.generators):

@@ -150,3 +150,20 @@ def test_the_osc_parts_api_is_used_when_it_offers_one() -> None:
     assert ("state", "drums", "listening") in calls and ("state", "drums", "responding") in calls
     notes = [c for c in calls if c[0] == "note"]
     assert notes[0] == ("note", "drums", 36, 8.0)  # heard ahead of its beat, with the beat
+
+
+def test_bundle_models_are_selected_by_short_name_or_by_spec() -> None:
+    from tests.responders.fakes import BUNDLES, SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    wrapped = BUNDLES / "drum_kit_small_wrapped.mag"
+    rig = make_rig(set_text(model=str(SMALL_DRUMS), models=[str(wrapped)]))
+    r = rig.responder
+    rig.show.commands.submit("responder.model", "drums", "drum_kit_small_wrapped")
+    rig.run(0.5)
+    assert r.generator.name == "drum_kit_small_wrapped"
+    rig.show.commands.submit("responder.model", "drums", str(SMALL_DRUMS))
+    rig.run(1.0)
+    assert r.model_index == 0
+    rig.show.engine.publish(rig.time())
+    assert rig.show.telemetry.get("responder.drums")["models"] == ["drum_kit_small_first", "drum_kit_small_wrapped"]
