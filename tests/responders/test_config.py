@@ -48,7 +48,7 @@ def test_missing_models_are_clear_errors() -> None:
             load_generator("builtin:drums")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in LIVE_SETS.glob("*.toml")))
+@pytest.mark.parametrize("name", sorted(p.name for p in LIVE_SETS.glob("*.toml") if "[[responders]]" in p.read_text()))
 def test_every_show_file_builds_its_responders(name: str) -> None:
     text = (LIVE_SETS / name).read_text()
     config = load_set(LIVE_SETS / name)
