@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import sys
 import time
 from pathlib import Path
@@ -132,6 +133,7 @@ def main() -> int:
     parser.add_argument("--keys", type=Path, default=BUNDLES / "attention_rnn_small_first.mag")
     parser.add_argument("--mode", default="continuous", choices=["continuous", "call-response"])
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(1))  # `timeout` still stops our jackd
     server = JackServer(f"dbbench-{os.getpid()}").start()
     os.environ.update(JACK_DEFAULT_SERVER=server.name, DRUMBRIDGE_MIDI_API="jack", JACK_NO_START_SERVER="1")
     result: dict[str, object] = {"bench": "responders", "mode": args.mode, "seconds": args.seconds,
