@@ -24,10 +24,11 @@ pytestmark = [pytest.mark.jack, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def wait_for_port(name: str, timeout: float = 15.0) -> None:
+def wait_for_port(name: str, kind: str, timeout: float = 15.0) -> None:
+    """Wait until another process has made port `name` (kind: "sources" or "destinations")."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(p.endswith(name) for p in list_ports()["sources"]):
+        if any(p.endswith(name) for p in list_ports()[kind]):
             return
         time.sleep(0.05)  # waiting for another process to create its ports
     raise AssertionError(f"port {name!r} never appeared")
@@ -45,7 +46,8 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     listener = None
     live = None
     try:
-        wait_for_port("drumbridge drums out")
+        wait_for_port("drumbridge drums out", "sources")
+        wait_for_port("drumbridge drums in", "destinations")
         listener = ExternalInput("drumbridge drums out", monotonic_time, client="live-answer")
         live = LiveFake(beats=7, call=[(0, 36), (1, 38), (2, 36), (2.5, 36), (3, 38)])
         live.thread.start()
