@@ -32,6 +32,13 @@ def routing_table(config: ShowConfig) -> list[Route]:
     else:
         routes.append(Route(prefs, "Link: Show Link toggle ON", "(Ableton Link)", "-",
                             "tempo and beat shared over the network; enable Start Stop Sync"))
+    for r in config.responders:
+        routes.append(Route(f"Live: MIDI track '{r.name} call'", "MIDI To", r.input_port, "any",
+                            f"the player's track; arm it, Monitor In; CC {r.controls.temperature} temperature, "
+                            f"CC {r.controls.mute} mute, CC 123 panic (see live_sets/ROUTING.md)"))
+        routes.append(Route(f"Live: MIDI track '{r.name} answer'", "MIDI From + Monitor In", r.output_port,
+                            str(r.channel), f"{r.model.rsplit('/', 1)[-1]}: {r.answer_bars}-bar answer after each "
+                            f"{r.call_bars}-bar call; put an instrument on this track"))
     if config.drum is not None:
         routes.extend(_drum_routes(config))
     return routes

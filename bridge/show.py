@@ -13,6 +13,7 @@ from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
 from bridge.osc.output import OscOutput
+from bridge.responders.wiring import build_responders
 from bridge.setfile.models import ClockConfig, ShowConfig
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -98,6 +99,7 @@ class Show:
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.responders = build_responders(self, config.responders)
         self.drum = wire_drum(self, config.drum) if config.drum is not None else None
         self.telemetry.publish("show", name=config.name, description=config.description)
 

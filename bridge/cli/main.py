@@ -20,6 +20,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.model_cmd",
     "bridge.cli.drum_cmd",
     "bridge.cli.dashboard_cmd",
+    "bridge.cli.record_cmd",
+    "bridge.cli.replay_cmd",
 )
 
 

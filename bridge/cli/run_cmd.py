@@ -67,8 +67,10 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
          private_jack: bool) -> int:
 
     from bridge.console import BeatPrinter
+    from bridge.responders.console import AnswerPrinter
     from bridge.midi.api import MidiUnavailable
     from bridge.midi.factory import RtMidiPorts
+    from bridge.responders.generator import GeneratorError
     from bridge.runner import RealtimeRunner
     from bridge.show import Show
     from bridge.timebase import monotonic_time
@@ -84,12 +86,15 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
                            "(for example with qjackctl), or pass --private-jack")
         try:
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
+        except GeneratorError as error:
+            raise CliError(f"{error}; nothing started") from None
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None
         dashboard = not headless and sys.stdout.isatty()
         if not headless and not dashboard:
             show.engine.add(BeatPrinter(show.engine.scheduler))
+            AnswerPrinter(show.clock.beats_per_bar).attach(show.responders)
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
         ready_ms = (time.monotonic() - started) * 1000

@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from bridge.config_base import Section
-
 from bridge.drum.config import DrumConfig
 from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
 from bridge.remote.config import DashboardConfig
+from bridge.responders.config import Responders
 
 
 class ClockConfig(Section):
@@ -37,6 +37,7 @@ class ShowConfig(Section):
     osc: OscConfig = Field(default_factory=OscConfig)
     drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    responders: Responders = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:
