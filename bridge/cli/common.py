@@ -55,10 +55,12 @@ def jack_missing() -> bool:
     return chosen_api() == rtmidi.API_UNIX_JACK and not server_running()
 
 
-def ensure_midi_system(private_server: str = "drumbridge") -> object | None:
+def ensure_midi_system(private_server: str = "drumbridge-jack") -> object | None:
     """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None.
 
     A server already running under the private name (another drumbridge's) is shared, not restarted.
+    The server must not be called "drumbridge": JACK names a client's socket after the client, and a
+    client "drumbridge" would unlink the socket of a server of the same name.
     """
     from bridge.midi.jack_server import JackServer, server_running
 
