@@ -34,8 +34,12 @@ $(PIP_STAMP): pyproject.toml $(SYSTEM_STAMP)
 firmware: system
 	$(MAKE) -C firmware
 
+BENCHES ?= clock model drum firmware osc dashboard
+
+# Each benchmark prints one JSON object; results also land in bench/results/NAME.json.
 bench: setup
-	$(PY) bench/clock.py
+	@mkdir -p bench/results
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py | tee bench/results/$$b.json || exit 1; done
 
 # Rebuild the shipped drum model bridge/models/builtin/drums.mag (+ training.json) from the Groove MIDI
 # Dataset (GROOVE_DIR). Training runs under a TF + Magenta interpreter: TRAIN_PYTHON, or .venv-train

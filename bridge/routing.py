@@ -32,7 +32,33 @@ def routing_table(config: ShowConfig) -> list[Route]:
     else:
         routes.append(Route(prefs, "Link: Show Link toggle ON", "(Ableton Link)", "-",
                             "tempo and beat shared over the network; enable Start Stop Sync"))
+    for r in config.responders:
+        routes.append(Route(f"Live: MIDI track '{r.name} call'", "MIDI To", r.input_port, "any",
+                            f"the player's track; arm it, Monitor In; CC {r.controls.temperature} temperature, "
+                            f"CC {r.controls.mute} mute, CC 123 panic (see live_sets/ROUTING.md)"))
+        routes.append(Route(f"Live: MIDI track '{r.name} answer'", "MIDI From + Monitor In", r.output_port,
+                            str(r.channel), f"{r.model.rsplit('/', 1)[-1]}: {r.answer_bars}-bar answer after each "
+                            f"{r.call_bars}-bar call; put an instrument on this track"))
+    if config.drum is not None:
+        routes.extend(_drum_routes(config))
     return routes
+
+
+def _drum_routes(config: ShowConfig) -> list[Route]:
+    """The drum's input: a Live track sending to its virtual port, or a responder's answers."""
+    drum = config.drum
+    assert drum is not None
+    mapped = ", ".join(f"{note}→{drum.voice(motor)}" for note, motor in sorted(drum.note_map().notes.items()))
+    responders = {getattr(r, "name", None) for r in getattr(config, "responders", None) or ()}
+    if drum.input in responders:
+        return [Route("(inside drumbridge)", "drum plays responder answers", drum.input, "-",
+                      f"no Live routing; notes {mapped}; latency compensated ahead of the beat")]
+    mapped_motors = set(drum.note_map().notes.values())
+    latencies = [m.latency_ms for m in drum.motors if m.latency_ms is not None and m.motor in mapped_motors]
+    delay = f"-{max(latencies)} ms" if latencies else "minus the motor latency (board default 15 ms)"
+    channel = "any (sent on 10)" if drum.channel is None else str(drum.channel)
+    return [Route("Live: drum track", "MIDI To", drum.input, channel,
+                  f"notes {mapped}; Track Delay {delay} so strikes land on the beat")]
 
 
 def format_routing(config: ShowConfig) -> str:

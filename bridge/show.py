@@ -9,9 +9,11 @@ from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
 from bridge.commands import Commands
 from bridge.component import Component
+from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory
 from bridge.osc.output import OscOutput
+from bridge.responders.wiring import build_responders
 from bridge.setfile.models import ClockConfig, ShowConfig
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -52,14 +54,19 @@ class InternalTransport(Component):
 
     name = "transport"
 
-    def __init__(self, clock: InternalClock, autostart: bool) -> None:
+    def __init__(self, clock: InternalClock, autostart: bool, time_source: TimeSource) -> None:
         self.clock = clock
         self.autostart = autostart
+        self.time = time_source
 
     def start(self, now: float) -> None:
         self.clock.poll(now)  # put the tick grid in place before the first beat
         if self.autostart:
             self.clock.start(now)
+
+    def close(self) -> None:
+        """Send Stop on the way out, so anything following our clock stops too."""
+        self.clock.stop(self.time())
 
 
 class Show:
@@ -81,12 +88,19 @@ class Show:
         elif isinstance(clock, InternalClock):
             out = self.open_output(config.clock.output)
             clock.send = out.send
-            self.engine.add(InternalTransport(clock, config.clock.autostart))
-        self.osc = self.engine.add(OscOutput(config.osc, self.engine.scheduler, self.telemetry))
+            self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
+        self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
+                             input_ports=lambda: [p.name for p in self.port_set.inputs
+                                                  if p.name != self.engine.clock_port], time_source=time_source,
+                             responders=lambda: getattr(self, "responders", None) or ())
+        self.engine.add(self.osc)
         self.commands = Commands(self.engine)
+        self.osc.register_commands(self.commands)
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.responders = build_responders(self, config.responders)
+        self.drum = wire_drum(self, config.drum) if config.drum is not None else None
         self.telemetry.publish("show", name=config.name, description=config.description)
 
     @property

@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger("drumbridge")
@@ -31,7 +31,7 @@ class LogEvent:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"time": self.time, "level": self.level, "source": self.source, "message": self.message}
 
 
 @dataclass
@@ -109,11 +109,8 @@ class Telemetry:
     def snapshot(self) -> dict[str, Any]:
         """A consistent deep copy of every topic plus the recent log, JSON-able."""
         with self._lock:
-            return {
-                "version": self._version,
-                "state": copy.deepcopy(self._state),
-                "log": [e.to_dict() for e in self._events],
-            }
+            version, state, events = self._version, copy.deepcopy(self._state), list(self._events)
+        return {"version": version, "state": state, "log": [e.to_dict() for e in events]}  # lock not held
 
     def recent(self, level: str | None = None) -> list[LogEvent]:
         """Recent log events, optionally only those at `level` or above."""

@@ -36,10 +36,11 @@ def load_or_fail(name: str | None) -> tuple[Path, ShowConfig]:
 
 
 def install_sigterm() -> None:
-    """Make SIGTERM stop a show the same clean way as Ctrl-C."""
+    """Make SIGTERM (and SIGHUP: the terminal went away) stop a show the same clean way as Ctrl-C."""
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
 
 
 def jack_missing() -> bool:
@@ -54,15 +55,30 @@ def jack_missing() -> bool:
     return chosen_api() == rtmidi.API_UNIX_JACK and not server_running()
 
 
-def ensure_midi_system(private_server: str = "drumbridge") -> object | None:
-    """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None."""
-    from bridge.midi.jack_server import JackServer
+def ensure_midi_system(private_server: str = "drumbridge-jack") -> object | None:
+    """On Linux with no MIDI system up, start a private JACK server; return it (to stop later) or None.
+
+    A server already running under the private name (another drumbridge's) is shared, not restarted.
+    The server must not be called "drumbridge": JACK names a client's socket after the client, and a
+    client "drumbridge" would unlink the socket of a server of the same name.
+    """
+    from bridge.midi.jack_server import JackServer, server_running
 
     if not jack_missing():
         return None
     name = os.environ.get("JACK_DEFAULT_SERVER") or private_server
-    server = JackServer(name).start()
     os.environ["JACK_DEFAULT_SERVER"] = name
+    if server_running(name):
+        return None
+    try:
+        server = JackServer(name).start()
+    except RuntimeError:
+        name = f"{private_server}-{os.getpid()}"  # the name is taken by a server we cannot reach
+        os.environ["JACK_DEFAULT_SERVER"] = name
+        try:
+            server = JackServer(name).start()
+        except RuntimeError as error:
+            raise CliError(f"cannot start a private JACK server: {error}") from None
     print(f"started a private JACK server {name!r} (dummy driver); "
           f"connect to it with JACK_DEFAULT_SERVER={name}", file=sys.stderr)
     return server

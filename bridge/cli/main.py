@@ -18,6 +18,10 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.check_cmd",
     "bridge.cli.ports_cmd",
     "bridge.cli.model_cmd",
+    "bridge.cli.drum_cmd",
+    "bridge.cli.dashboard_cmd",
+    "bridge.cli.record_cmd",
+    "bridge.cli.replay_cmd",
     "bridge.cli.train_cmd",
 )
 

@@ -22,7 +22,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         midi: dict[str, object] = {"api": api_name(chosen_api()), **list_midi_ports()}
     except MidiUnavailable as error:
-        midi = {"api": None, "inputs": [], "outputs": [], "error": str(error)}
+        midi = {"api": None, "sources": [], "destinations": [], "error": str(error)}
     serial = [
         {"device": p.device, "description": p.description, "vid": p.vid, "pid": p.pid,
          "serial_number": p.serial_number, "manufacturer": p.manufacturer}
@@ -34,9 +34,9 @@ def handle(args: argparse.Namespace) -> int:
     print(f"MIDI ({midi['api'] or 'unavailable'}):")
     if "error" in midi:
         print(f"  {midi['error']}")
-    for kind in ("inputs", "outputs"):
+    for kind, label in (("destinations", "send to"), ("sources", "read from")):
         for name in midi[kind]:  # type: ignore[union-attr]
-            print(f"  {kind[:-1]:6s}  {name}")
+            print(f"  {label:9s}  {name}")
     print("serial:")
     if not serial:
         print("  (none)")

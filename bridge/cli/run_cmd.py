@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from bridge.cli.common import (
     DEFAULT_SET,
@@ -15,7 +17,9 @@ from bridge.cli.common import (
     load_or_fail,
     wait_for,
 )
+from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
 from bridge.cli.main import CliError
+from bridge.setfile import ShowConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_run_arguments(parser: argparse.ArgumentParser, with_set: bool = True) -> None:
     if with_set:
         parser.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"set file (default: {DEFAULT_SET})")
-    parser.add_argument("--headless", action="store_true", help="no dashboard and no beat lines; log only")
+    parser.add_argument("--headless", action="store_true",
+                        help="no dashboard (shown when stdout is a terminal) and no beat lines; log only")
     parser.add_argument("--seconds", type=float, default=None, metavar="N", help="stop after N seconds")
     parser.add_argument("--private-jack", action="store_true",
                         help="start a private JACK server when none runs (Linux)")
@@ -38,16 +43,34 @@ def handle(args: argparse.Namespace) -> int:
     return run_show(args.set, headless=args.headless, seconds=args.seconds, private_jack=args.private_jack)
 
 
-def run_show(set_name: str | None, headless: bool, seconds: float | None, private_jack: bool) -> int:
+# Given the loaded set, returns the set to run and a function that undoes what it started.
+Prepare = Callable[[ShowConfig], tuple[ShowConfig, Callable[[], None]]]
+
+
+def run_show(set_name: str | None, headless: bool, seconds: float | None, private_jack: bool,
+             prepare: Prepare | None = None) -> int:
     """Load, wire and run a show in real time; clean shutdown on every exit path."""
     started = time.monotonic()
     path, config = load_or_fail(set_name)
     if seconds is not None and seconds <= 0:
         raise CliError("--seconds must be positive")
+    cleanup: Callable[[], None] = lambda: None  # noqa: E731
+    if prepare is not None:
+        config, cleanup = prepare(config)
+    try:
+        return _run(path, config, started, headless, seconds, private_jack)
+    finally:
+        cleanup()
+
+
+def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds: float | None,
+         private_jack: bool) -> int:
 
     from bridge.console import BeatPrinter
+    from bridge.responders.console import AnswerPrinter
     from bridge.midi.api import MidiUnavailable
     from bridge.midi.factory import RtMidiPorts
+    from bridge.responders.generator import GeneratorError
     from bridge.runner import RealtimeRunner
     from bridge.show import Show
     from bridge.timebase import monotonic_time
@@ -63,21 +86,29 @@ def run_show(set_name: str | None, headless: bool, seconds: float | None, privat
                            "(for example with qjackctl), or pass --private-jack")
         try:
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
+        except GeneratorError as error:
+            raise CliError(f"{error}; nothing started") from None
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None
-        if not headless:
+        dashboard = not headless and sys.stdout.isatty()
+        if not headless and not dashboard:
             show.engine.add(BeatPrinter(show.engine.scheduler))
+            AnswerPrinter(show.clock.beats_per_bar).attach(show.responders)
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
         ready_ms = (time.monotonic() - started) * 1000
         print(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
               f"ready in {ready_ms:.0f} ms); Ctrl-C stops", file=sys.stderr, flush=True)
+        remote = start_remote_server(show)
         try:
-            wait_for(runner, seconds)
+            if not (dashboard and run_local_dashboard(show, runner, seconds)):
+                wait_for(runner, seconds)
         except KeyboardInterrupt:
             print("drumbridge: stopping: all notes off", file=sys.stderr)
         finally:
+            if remote is not None:
+                remote.stop()
             runner.stop()
         if runner.error is not None:
             print(f"drumbridge: engine stopped on an error: {runner.error!r}", file=sys.stderr)

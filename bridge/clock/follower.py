@@ -82,21 +82,22 @@ class MidiClockFollower:
 
     def _tick(self, t: float) -> None:
         self.ticks += 1
-        step = 1
         last = self._last_tick_time
-        if last is not None and self.fit.count >= 24 and not self._stalled:
-            gap_ticks = (t - last) / self.fit.period
-            if 1.6 < gap_ticks < 12.5:  # ticks lost on the way: keep the position honest
-                step = round(gap_ticks)
-                self.dropped_ticks += step - 1
-        if last is not None and self._stalled:
-            self.fit.reset()  # the tempo may be anything after a stall
+        if last is not None and (t - last) / self.fit.period > self.stall_periods:
+            # After a silence (stall, or a stopped transport without clock) the tempo may be anything:
+            # start a new line, keeping the last period as the hint.
+            self.fit.reset()
         self._stalled = False
-        self._stream_index += step
+        self._stream_index += 1
         self._last_tick_time = t
         residual = self.fit.add(self._stream_index, t)
         if residual is not None:
             self._residuals.append(abs(residual))
+        # Lost ticks show as a run of ticks whole periods late; one late tick is only an outlier.
+        slipped = self.fit.take_slip()
+        if slipped:
+            self._stream_index += slipped
+            self.dropped_ticks += slipped
         if self._pending_start is not None:
             # The first tick after Start/Continue is the song position itself.
             self._start_offset = self._stream_index - self._position

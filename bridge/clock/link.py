@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import threading
 from typing import Any, Protocol
 
 from bridge.clock.ephemera import ClockSnapshot, ClockStatus, Transport, TransportChange
@@ -18,6 +20,18 @@ class LinkSession(Protocol):
     start_stop_sync_enabled: bool
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _link_loop() -> asyncio.AbstractEventLoop:
+    """aalink delivers its callbacks on an asyncio loop: give it one on a daemon thread of its own."""
+    global _loop
+    if _loop is None:
+        _loop = asyncio.new_event_loop()
+        threading.Thread(target=_loop.run_forever, name="drumbridge-link", daemon=True).start()
+    return _loop
+
+
 def open_link_session(bpm: float, quantum: float) -> Any:
     """Join the Link session (import aalink lazily: it is an optional extra)."""
     try:
@@ -26,11 +40,15 @@ def open_link_session(bpm: float, quantum: float) -> Any:
         raise RuntimeError(
             "clock.source = 'link' needs the aalink package: pip install 'drumbridge[link]'"
         ) from error
-    session = aalink.Link(bpm)
-    session.quantum = quantum
-    session.start_stop_sync_enabled = True
-    session.enabled = True
-    return session
+
+    async def create() -> Any:
+        session = aalink.Link(bpm)
+        session.quantum = quantum
+        session.start_stop_sync_enabled = True
+        session.enabled = True
+        return session
+
+    return asyncio.run_coroutine_threadsafe(create(), _link_loop()).result(timeout=5)
 
 
 class LinkClock:

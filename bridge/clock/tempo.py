@@ -39,6 +39,7 @@ class TempoFit:
         self._sx = self._sy = self._sxx = self._sxy = 0.0
         self.outliers = 0
         self.jumps = 0
+        self._slipped = 0
 
     # -- window bookkeeping -------------------------------------------------------------
     def _push(self, index: float, t: float) -> None:
@@ -115,6 +116,24 @@ class TempoFit:
         return bx + (t - bt - a) / b
 
     # -- feeding ticks -----------------------------------------------------------------
+    def take_slip(self) -> int:
+        """Ticks found missing since the last call (the caller's tick count must skip that many)."""
+        slipped, self._slipped = self._slipped, 0
+        return slipped
+
+    def _slip(self, tolerance: float) -> bool:
+        """Suspects exactly k periods late on the same line are k lost ticks (counted short), not a new tempo."""
+        period = self.period
+        residuals = [t - self.time_of(i) for i, t in self._suspects]
+        k = round(sum(residuals) / len(residuals) / period)
+        if k < 1 or any(abs(r - k * period) > tolerance for r in residuals):
+            return False
+        suspects, self._suspects = self._suspects, []
+        for index, t in suspects:
+            self._push(index + k, t)
+        self._slipped += k
+        return True
+
     def add(self, index: float, t: float) -> float | None:
         """Add tick `index` seen at time `t`; return its residual against the prior line, if any."""
         cfg = self.config
@@ -130,6 +149,8 @@ class TempoFit:
             )
             if not same_side:
                 self._suspects = [(index, t)]
+            if len(self._suspects) >= cfg.jump_run and self._slip(tolerance):
+                return residual
             if len(self._suspects) >= cfg.jump_run:
                 # The ticks have moved to a new line: restart from the ticks that showed it,
                 # anchored by the last tick that still sat on the old line.

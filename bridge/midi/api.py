@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 
 import rtmidi
@@ -58,3 +60,36 @@ def _make(cls: type, client: str) -> rtmidi.MidiIn | rtmidi.MidiOut:
             server = os.environ.get("JACK_DEFAULT_SERVER", "default")
             hint = f" (is a JACK server named {server!r} running? `drumbridge demo` starts its own)"
         raise MidiUnavailable(f"cannot open MIDI on {api_name(api)}: {error}{hint}") from error
+
+
+def input_latency() -> float:
+    """Seconds between a message being sent to one of our inputs and its callback, when it is constant.
+
+    JACK in its default asynchronous mode hands MIDI between clients one period late (64 frames at
+    48 kHz = 1.33 ms); input times are moved back by that much so beats land on the sender's time.
+    DRUMBRIDGE_MIDI_INPUT_LATENCY_MS overrides the figure.
+    """
+    override = os.environ.get("DRUMBRIDGE_MIDI_INPUT_LATENCY_MS")
+    if override:
+        try:
+            return max(0.0, float(override) / 1000.0)
+        except ValueError:
+            raise MidiUnavailable(f"DRUMBRIDGE_MIDI_INPUT_LATENCY_MS={override!r} is not a number") from None
+    if chosen_api() != rtmidi.API_UNIX_JACK:
+        return 0.0
+    frames, rate = _jack_query("jack_bufsize"), _jack_query("jack_samplerate")
+    return frames / rate if frames and rate else 0.0
+
+
+def _jack_query(tool: str) -> int:
+    """A number printed by one of JACK's command-line tools (0 when unavailable)."""
+    path = shutil.which(tool)
+    if path is None:
+        return 0
+    env = dict(os.environ, JACK_NO_START_SERVER="1")
+    try:
+        result = subprocess.run([path], env=env, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    words = result.stdout.split()
+    return int(words[-1]) if result.returncode == 0 and words and words[-1].isdigit() else 0

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import ctypes
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from types import TracebackType
+
+from bridge.processes import terminate
 
 
 class JackServer:
@@ -26,7 +31,8 @@ class JackServer:
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
                    "-r", str(self.rate), "-p", str(self.period)]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -45,12 +51,7 @@ class JackServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process)
         if self.process.stdout:
             self.process.stdout.close()
         self.process = None
@@ -72,3 +73,9 @@ def server_running(name: str | None = None) -> bool:
     env = dict(os.environ, JACK_NO_START_SERVER="1")
     result = subprocess.run([jack_lsp, "-s", server], env=env, capture_output=True, timeout=5)
     return result.returncode == 0 and b"not running" not in result.stderr
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel sends SIGTERM to jackd if drumbridge dies without cleaning up."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

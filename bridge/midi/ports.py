@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import rtmidi
 
-from bridge.midi.api import MidiUnavailable, make_midi_in, make_midi_out
+from bridge.midi.api import MidiUnavailable, input_latency, make_midi_in, make_midi_out
+from bridge.midi.timestamps import ArrivalSmoother
 from bridge.timebase import TimeSource, monotonic_time
 
 RawHandler = Callable[[str, list[int], float], None]  # (port name, bytes, time)
@@ -29,11 +30,16 @@ class PortStats:
 
 
 class VirtualInput:
-    """A virtual MIDI input other apps send to; every message goes to `handler` with its arrival time."""
+    """A virtual MIDI input other apps send to; every message goes to `handler` with the time it was sent.
+
+    That time is the callback time de-jittered with the driver's own message spacing
+    (`ArrivalSmoother`) and moved back by the MIDI system's constant delivery latency.
+    """
 
     def __init__(self, name: str, handler: RawHandler, time_source: TimeSource = monotonic_time,
-                 client: str = "drumbridge") -> None:
+                 client: str = "drumbridge", latency: float | None = None) -> None:
         self.name = name
+        self.latency = input_latency() if latency is None else latency
         self.stats = PortStats()
         self._handler = handler
         self._time = time_source
@@ -43,11 +49,12 @@ class VirtualInput:
         except rtmidi.Error as error:
             raise MidiUnavailable(f"cannot create virtual input {name!r}: {error}") from error
         self._rt.ignore_types(sysex=False, timing=False, active_sense=True)
+        self._smoother = ArrivalSmoother()
         self._rt.set_callback(self._on_message)
 
     def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
-        t = self._time()
-        data, _delta = event
+        data, delta = event
+        t = self._smoother.stamp(self._time(), delta) - self.latency
         self.stats.messages += 1
         self.stats.last_time = t
         self._handler(self.name, data, t)
@@ -137,10 +144,10 @@ class VirtualOutput:
 
 
 def list_ports() -> dict[str, list[str]]:
-    """Every MIDI input and output visible on the chosen API."""
+    """Every MIDI port on the chosen API: `sources` send MIDI (apps' outputs), `destinations` receive it."""
     midi_in, midi_out = make_midi_in("drumbridge-list"), make_midi_out("drumbridge-list")
     try:
-        return {"inputs": list(midi_in.get_ports()), "outputs": list(midi_out.get_ports())}
+        return {"sources": list(midi_in.get_ports()), "destinations": list(midi_out.get_ports())}
     finally:
         midi_in.delete()
         midi_out.delete()

@@ -14,7 +14,7 @@ from bridge.models.configs import GeneratorConfig
 from bridge.models.encodings import Event
 from bridge.models.errors import ModelError
 from bridge.models.melodies import squash, transpose
-from bridge.models.session import Generation, Session, log_softmax
+from bridge.models.session import Generation, Session
 
 
 _blas_limited = False
@@ -59,7 +59,10 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
-        """Read a `.mag` bundle (no TensorFlow); raises BundleError/UnsupportedModelError with the reason."""
+        """Read a `.mag` bundle (no TensorFlow); raises BundleError/UnsupportedModelError with the reason.
+
+        Also limits BLAS to one thread for the whole process (see `limit_blas_threads`).
+        """
         network, config, info = load_network(read_bundle_file(path), str(path))
         limit_blas_threads()
         return cls(network, config, info)

@@ -8,6 +8,7 @@ step is returned as soon as it is drawn and the following one can be computed ah
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -21,11 +22,11 @@ from bridge.models.melodies import fold_pitch
 
 @dataclass
 class Generation:
-    """Result of a one-shot generation: the new events, whether all were made before the deadline."""
+    """Result of a generation: the new events, whether all were made before the deadline, the time it
+    took and the sampled class index of each step."""
 
     events: list[Event]
     complete: bool
-    log_likelihood: float = 0.0
     elapsed_s: float = 0.0
     step_classes: list[int] = field(default_factory=list)
 
@@ -80,9 +81,10 @@ class Session:
     def feed_many(self, events: Iterable[Event]) -> None:
         """Feed several events (a primer) at once; equal to repeated `feed` up to float32 rounding."""
         self.advance()
+        events = [self._normalise(e) for e in events]  # all checked before the state changes
         inputs = []
         for event in events:
-            self.events.append(self._normalise(event))
+            self.events.append(event)
             inputs.append(self._encoder.input(self.events, self._encoder_state))
         if inputs:
             self._network.feed_sequence(self._state, inputs, logits=True)
@@ -160,8 +162,6 @@ class Session:
     def sample_steps(self, steps: int, rng: np.random.Generator, temperature: float = 1.0,
                      deadline: float | None = None, clock: Callable[[], float] | None = None) -> Generation:
         """Sample `steps` events; with a deadline (seconds on `clock`) stop early and mark incomplete."""
-        import time
-
         clock = clock or time.perf_counter
         started = clock()
         events: list[Event] = []

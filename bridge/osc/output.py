@@ -1,42 +1,366 @@
-"""The OSC side of a show: targets from the set file, the clock messages, and their telemetry."""
+"""The OSC side of a show: targets, clock messages, drum/responder messages, user cues, control in, OSCQuery.
+
+API for the other engine parts (call on the engine thread; `show.osc` is the OscOutput):
+
+    osc.drum_hit(voice: str, velocity: float, beat: float | None)
+        /drum/<voice> f velocity (0..1). Call when you schedule the hit, with the hit's beat: each
+        target gets it at that beat minus its own latency (or now, if that moment has passed).
+    osc.responder_state(name: str, state: str, beat: float | None = None)
+        /responder/<name>/state s, and every state cue that matches. None = now.
+    osc.responder_note(name: str, note: int, velocity: int, beat: float | None)
+        /responder/<name>/note i note, f velocity/127, to targets with "notes" in `send`; also runs
+        note cues whose source is the responder's name. velocity is MIDI 1..127. OscOutput calls it
+        itself for every responder in `show.responders` that offers add_note_listener(fn(note,
+        velocity, beat)), when a target or a cue needs answer notes: responders need not.
+    osc.on_note(source: str, note: int, velocity: int, beat: float | None)
+        The note-event hook of the cue engine (source = a port or responder name). MIDI inputs that
+        cues name (or every input, for source "*") are routed here by OscOutput itself; responders
+        need not call it for their input, only responder_note for their answers.
+    osc.declare(responders=[...], voices=[...])
+        Optional: names to list in the OSCQuery namespace before they first send anything.
+
+Every beat is quarter notes since song start (the scheduler's beats). When the transport is
+stopped, messages go out at once. Nothing here blocks or raises into the caller: a target that is
+down only counts errors (shown in telemetry topic "osc").
+"""
 
 from __future__ import annotations
 
-from bridge.clock.ephemera import TransportChange
+import math
+import re
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import mido
+
+from bridge.clock.ephemera import Transport, TransportChange
+from bridge.commands import Commands
 from bridge.component import Component
-from bridge.osc.clock_messages import ClockOscPublisher
-from bridge.osc.target import OscTarget
-from bridge.scheduler import BeatScheduler
-from bridge.setfile.models import OscConfig
+from bridge.osc.advertise import Advertiser
+from bridge.osc.clock_messages import STALE_BEATS, ClockOscPublisher, latency_groups
+from bridge.osc.config import CueConfig, OscConfig
+from bridge.osc.control import OscControl
+from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
+from bridge.osc.namespace import control_addresses, output_addresses
+from bridge.osc.oscquery import OscQueryServer, build_tree
+from bridge.osc.target import OscTarget, Resolver
+from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.telemetry import Telemetry
+from bridge.timebase import TimeSource
+
+EVENT_TAG = "osc"
+CUE_TAG = "osc-cue"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+MidiRoute = Callable[[str, Callable[[mido.Message, float], None]], None]
+
+
+def address_part(name: str) -> str:
+    """`name` made safe as one OSC address segment (spaces and pattern characters → _)."""
+    return _UNSAFE.sub("_", name.strip()) or "_"
+
+
+def wall_clock_mapping() -> Callable[[float], float]:
+    """Engine (monotonic) seconds → Unix seconds, fixed once, for bundle time tags."""
+    offset = time.time() - time.monotonic()
+    return lambda t: t + offset
 
 
 class OscOutput(Component):
-    """Owns the OSC targets; sends clock beat/bpm/transport to each."""
+    """Owns the OSC targets and everything sent to them; takes OSC control in when the set file asks."""
 
     name = "osc"
 
-    def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry) -> None:
+    def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
+                 to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
+                 route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None,
+                 time_source: TimeSource | None = None, service_name: str = "drumbridge",
+                 responders: Callable[[], Iterable[Any]] | None = None) -> None:
+        self.config = config
+        self.scheduler = scheduler
+        self.clock = scheduler.clock
         self.telemetry = telemetry
-        self.targets = [OscTarget(t.name, t.host, t.port, t.prefix) for t in config.targets]
-        latencies = [t.latency_ms / 1000.0 for t in config.targets]
-        self.clock_messages = ClockOscPublisher(scheduler.clock, scheduler, list(zip(self.targets, latencies)))
-
-    def start(self, now: float) -> None:
+        to_unix = to_unix or wall_clock_mapping()
+        self.targets = [OscTarget(t.name, t.host, t.port, t.prefix, latency=t.latency_ms / 1000.0, send=t.send,
+                                  bundles=t.bundles, to_unix=to_unix, resolver=resolver, on_error=self._target_error)
+                        for t in config.targets]
+        self.clock_messages = ClockOscPublisher(self.clock, scheduler, self.targets)
+        self.sections = {s.name: s for s in config.sections}
+        self.cues = {c.name: c for c in config.cues}
+        self._route = route
+        self._time = time_source
+        self._input_ports = input_ports or list
+        self._responders = responders or tuple
+        self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
+        # Replaced, never mutated: the OSCQuery thread reads them while the engine thread adds names.
+        self.responders: frozenset[str] = frozenset()
+        self.voices: frozenset[str] = frozenset()
+        self.cues_fired = 0
+        self.recent_cues: deque[dict[str, Any]] = deque(maxlen=8)  # for the dashboard
+        self.control: OscControl | None = None
+        self.oscquery: OscQueryServer | None = None
+        self.advertiser: Advertiser | None = None
+        self.service_name = service_name
+        self._commands: Commands | None = None
         for target in self.targets:
-            if not target.resolve():
-                self.telemetry.event("error", f"osc {target.name}", target.stats.last_error + "; messages to it are dropped")
+            target.start_resolving()  # off the engine thread for host names; starts before the show does
+
+    # -- wiring ------------------------------------------------------------------------------
+    def register_commands(self, commands: Commands) -> None:
+        """Add the osc.cue command and let OSC control in submit to this registry."""
+        self._commands = commands
+        commands.register("osc.cue", self.fire_cue, "send a cue from the set file now")
+
+    def declare(self, responders: Iterable[str] = (), voices: Iterable[str] = ()) -> None:
+        """Names to list in the OSCQuery namespace before they first send anything."""
+        self.responders = self.responders | {address_part(r) for r in responders}
+        self.voices = self.voices | {address_part(v) for v in voices}
+
+    # -- the API other parts call --------------------------------------------------------------
+    def drum_hit(self, voice: str, velocity: float, beat: float | None) -> None:
+        """/drum/<voice> f velocity (0..1) at `beat`."""
+        voice = address_part(voice)
+        if voice not in self.voices:
+            self.voices = self.voices | {voice}
+        self.emit("drum", f"/drum/{voice}", (min(1.0, max(0.0, float(velocity))),), beat)
+
+    def responder_state(self, name: str, state: str, beat: float | None = None) -> None:
+        """/responder/<name>/state s at `beat` (None: now), then the state cues it fires."""
+        part = self._responder_part(name)
+        self.emit("responder", f"/responder/{part}/state", (str(state),), beat)
+        for cue in self.cues.values():
+            if state_matches(cue, name, state):
+                self._fire(cue, {"state": state, "source": name}, beat)
+
+    def responder_note(self, name: str, note: int, velocity: int, beat: float | None) -> None:
+        """/responder/<name>/note i f (targets with "notes"), then the note cues with this responder as source."""
+        part = self._responder_part(name)
+        if velocity > 0:
+            self.emit("notes", f"/responder/{part}/note", (int(note), round(velocity / 127.0, 4)), beat)
+        self.on_note(name, note, velocity, beat)
+
+    def _responder_part(self, name: str) -> str:
+        part = address_part(name)
+        if part not in self.responders:
+            self.responders = self.responders | {part}
+        return part
+
+    def on_note(self, source: str, note: int, velocity: int, beat: float | None) -> None:
+        """A note from `source` (port or responder): fire every note cue it matches, at `beat`."""
+        for cue in self.cues.values():
+            if note_matches(cue, source, note, velocity):
+                self._fire(cue, {"note": note, "velocity": velocity, "source": source}, beat)
+
+    def fire_cue(self, name: str) -> None:
+        """Send cue `name` now (the osc.cue command; OSC control and the dashboard use it)."""
+        cue = self.cues.get(name)
+        if cue is None:
+            self.telemetry.event("warning", "osc", f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
+            return
+        context: dict[str, Any] = {}
+        if self._time is not None and self.clock.transport is Transport.RUNNING:
+            context = self._context(self.clock.beat_at(self._time()))  # where the song is: for mapped args
+        self._fire(cue, context, None)
+
+    # -- delivery ----------------------------------------------------------------------------
+    def emit(self, kind: str, address: str, args: tuple[Any, ...], beat: float | None,
+             only: tuple[str, ...] | None = None) -> None:
+        """Send `address` to every target that wants `kind` (or those named in `only`), at `beat` minus latency."""
+        groups = self._latency_groups(kind, only)
+        if not groups:
+            return
+        if beat is None or self.clock.transport is Transport.STOPPED or not math.isfinite(self.clock.time_at(beat)):
+            for _latency, group in groups:
+                for target in group:
+                    target.send(address, *args)
+            return
+        for latency, group in groups:
+            self.scheduler.schedule(beat, self._send_action(group, address, args), latency=latency, tag=EVENT_TAG)
+
+    def _latency_groups(self, kind: str, only: tuple[str, ...] | None) -> list[tuple[float, list[OscTarget]]]:
+        key = (kind, only)
+        if key not in self._groups:
+            # Naming targets (a cue's `targets`) overrides their `send` lists; otherwise `send` decides.
+            chosen = [t for t in self.targets if (t.wants(kind) if only is None else t.name in only)]
+            self._groups[key] = latency_groups(chosen)
+        return self._groups[key]
+
+    @staticmethod
+    def _send_action(group: list[OscTarget], address: str, args: tuple[Any, ...]) -> Action:
+        def action(moment: Moment) -> None:
+            for target in group:
+                target.send(address, *args, at=moment.desired_time + target.latency)
+        return action
+
+    def _context(self, beat: float | None) -> dict[str, Any]:
+        """What mapped cue arguments can use: tempo, and the musical position when the event has one."""
+        context: dict[str, Any] = {"bpm": round(self.clock.bpm, 3)}
+        if beat is not None:
+            per_bar = self.clock.beats_per_bar
+            context.update(beat=round(beat, 4), bar=int(beat // per_bar) + 1, beat_in_bar=int(beat % per_bar) + 1)
+        return context
+
+    def _fire(self, cue: CueConfig, context: dict[str, Any], beat: float | None) -> None:
+        full = {**self._context(beat), **context}
+        self._count_cue(cue, full)
+        self.emit("cue", cue.osc_address, cue_args(cue.args, full), beat, cue.targets)
+
+    def _count_cue(self, cue: CueConfig, context: dict[str, Any]) -> None:
+        self.cues_fired += 1
+        entry: dict[str, Any] = {"name": cue.name}
+        if "bar" in context:
+            entry.update(bar=context["bar"], beat=context["beat_in_bar"])
+        self.recent_cues.append(entry)
+
+    # -- bar/beat cues -------------------------------------------------------------------------
+    def _schedule_bar_cues(self, from_beat: float) -> None:
+        per_bar = self.clock.beats_per_bar
+        for cue in self.cues.values():
+            if cue.at is None:
+                continue
+            first = next_cue_beat(cue.at, self.sections, per_bar, from_beat)
+            if first is None:
+                continue
+            for latency, group in self._latency_groups("cue", cue.targets):
+                self.scheduler.schedule(first, self._bar_cue_action(cue, group), latency=latency, tag=CUE_TAG)
+
+    def _bar_cue_action(self, cue: CueConfig, group: list[OscTarget]) -> Action:
+        assert cue.at is not None
+        trigger = cue.at
+
+        def action(moment: Moment) -> float | None:
+            now_beat = self.clock.beat_at(moment.actual_time)
+            if moment.beat < now_beat - STALE_BEATS:  # the song jumped past it: no stale cue
+                return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, now_beat)
+            context = self._context(moment.beat)
+            args = cue_args(cue.args, context)
+            for target in group:
+                target.send(cue.osc_address, *args, at=moment.desired_time + target.latency)
+            if group is self._latency_groups("cue", cue.targets)[0][1]:
+                self._count_cue(cue, context)  # once per cue, not once per latency group
+            return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, moment.beat + 0.01)
+
+        return action
+
+    # -- component hooks -----------------------------------------------------------------------
+    def start(self, now: float) -> None:
+        """Check bar cues, listen to the inputs note cues name, open control in and OSCQuery."""
+        for cue in self.cues.values():
+            if cue.at is not None and cue.at.beat >= self.clock.beats_per_bar + 1:
+                self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
+                                     f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
+        self._route_note_inputs()
+        self._listen_to_answers()
+        listen = self.config.listen
+        if listen is not None and self._commands is not None:
+            self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix)
+            if self.control.start() and listen.oscquery_port is not None:
+                self._start_oscquery(listen.host, listen.oscquery_port)
+
+    def _route_note_inputs(self) -> None:
+        if self._route is None:
+            return
+        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        if not sources:
+            return
+        ports = self._input_ports()
+        for port in ports if "*" in sources else [p for p in ports if p in sources]:
+            self._route(port, self._note_handler(port))
+
+    def _listen_to_answers(self) -> None:
+        """Hear each responder's answer notes (its add_note_listener hook) when a target or a cue wants them."""
+        wants_notes = any(t.wants("notes") for t in self.targets)
+        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        responders = self._responders()
+        for responder in responders.values() if isinstance(responders, dict) else responders:
+            name, add = getattr(responder, "name", None), getattr(responder, "add_note_listener", None)
+            if isinstance(name, str) and callable(add) and (wants_notes or "*" in sources or name in sources):
+                add(lambda note, velocity, beat, name=name: self.responder_note(name, note, velocity, beat))
+
+    def _note_handler(self, port: str) -> Callable[[mido.Message, float], None]:
+        def handle(message: mido.Message, t: float) -> None:
+            if message.type == "note_on" and message.velocity > 0:
+                running = self.clock.transport is Transport.RUNNING
+                self.on_note(port, message.note, message.velocity, self.clock.beat_at(t) if running else None)
+        return handle
+
+    def _start_oscquery(self, host: str, port: int) -> None:
+        assert self.control is not None and self._commands is not None
+        commands, listen = self._commands, self.config.listen
+        assert listen is not None
+
+        def tree() -> dict[str, Any]:
+            cue_types = [(c.osc_address, "") for c in self.cues.values()]
+            specs = control_addresses(commands.specs(), sorted(self.responders), list(self.cues))
+            specs += output_addresses(sorted(self.voices), sorted(self.responders), cue_types)
+            return build_tree(listen.prefix, specs)
+
+        info = {"NAME": "drumbridge", "OSC_IP": host, "OSC_PORT": self.control.port, "OSC_TRANSPORT": "UDP",
+                "EXTENSIONS": {"ACCESS": True, "DESCRIPTION": True, "TYPE": True, "VALUE": False,
+                               "RANGE": False, "LISTEN": False}}
+        server = OscQueryServer(host, port, tree, info)
+        try:
+            server.start()
+        except OSError as error:
+            self.telemetry.event("error", "oscquery", f"cannot serve on {host}:{port}: {error}; OSCQuery is off")
+            return
+        self.oscquery = server
+        self.telemetry.event("info", "oscquery", f"namespace at http://{host}:{server.port}/")
+        if listen.advertise:
+            self.advertiser = Advertiser(self.service_name, host, server.port, self.control.port,
+                                         lambda level, message: self.telemetry.event(level, "oscquery", message))
+            self.advertiser.start()
 
     def on_transport(self, change: TransportChange) -> None:
+        """Clock messages, and bar cues rescheduled from the new position (or dropped on stop)."""
         self.clock_messages.on_transport(change)
+        self.scheduler.cancel(CUE_TAG)
+        if change.kind == "stop":
+            self.scheduler.cancel(EVENT_TAG)  # hits and notes of a stopped song are stale
+        else:
+            self._schedule_bar_cues(change.beat)
+
+    def panic(self) -> None:
+        """Drop pending hits, notes and states: what they mirror has just been silenced (bar cues stay)."""
+        self.scheduler.cancel(EVENT_TAG)
+
+    def _target_error(self, target: OscTarget, message: str) -> None:
+        """First occurrence of each distinct error of a target (any thread): one log event, not one per message."""
+        self.telemetry.event("warning", f"osc {target.name}", message + "; the show goes on, messages are counted")
 
     def publish(self, now: float) -> None:
-        self.telemetry.replace("osc", {"targets": [
-            {"name": t.name, "host": t.host, "port": t.port, "sent": t.stats.sent,
-             "errors": t.stats.errors, "last_error": t.stats.last_error}
-            for t in self.targets
-        ]})
+        """Per-target counters, cues fired, control and OSCQuery state under telemetry topic "osc"."""
+        late = self.clock_messages.lateness
+        state: dict[str, Any] = {
+            "targets": [{"name": t.name, "host": t.host, "port": t.port, "state": t.state,
+                         "latency_ms": round(t.latency * 1000, 1), "sent": t.stats.sent, "errors": t.stats.errors,
+                         "dropped_unresolved": t.stats.dropped_unresolved, "last_error": t.stats.last_error}
+                        for t in self.targets],
+            "cues_fired": self.cues_fired,
+            "cues": list(self.recent_cues),
+            "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
+            "stale_beats_skipped": self.clock_messages.skipped,
+        }
+        if self.control is not None:
+            s = self.control.stats
+            state["control"] = {"host": self.control.host, "port": self.control.port, "received": s.received,
+                                "commands": s.commands, "ignored": s.ignored, "malformed": s.malformed,
+                                "unknown": s.unknown, "bad_args": s.bad_args, "last_error": s.last_error}
+        if self.oscquery is not None:
+            state["oscquery"] = {"port": self.oscquery.port, "requests": self.oscquery.requests,
+                                 "announced": self.advertiser is not None and self.advertiser.registered.is_set()}
+        self.telemetry.replace("osc", state)
 
     def close(self) -> None:
+        """Stop OSCQuery and control in, close every target."""
+        if self.advertiser is not None:
+            self.advertiser.close()
+        if self.oscquery is not None:
+            self.oscquery.close()
+        if self.control is not None:
+            self.control.close()
         for target in self.targets:
             target.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-
-class Section(BaseModel):
-    """Base of every set-file table: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from bridge.config_base import Section
+from bridge.drum.config import DrumConfig
+from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
+from bridge.remote.config import DashboardConfig
+from bridge.responders.config import Responders
 
 
 class ClockConfig(Section):
@@ -28,32 +28,6 @@ class ClockConfig(Section):
     quantum: float = Field(4.0, gt=0, le=64, description="link: beats per phase cycle")
 
 
-class OscTargetConfig(Section):
-    """One OSC receiver (VDMX on this machine, a second video machine on the LAN)."""
-
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    host: str = Field(min_length=1)
-    port: int = Field(ge=1, le=65535)
-    prefix: str = Field("/drumbridge", pattern=r"^/[^\s#*,?\[\]{}]*$")
-    latency_ms: float = Field(0.0, ge=0.0, le=1000.0,
-                              description="send this much early to hide the receiver's own video latency")
-
-
-class OscConfig(Section):
-    """OSC out (targets) and, later, OSC control in."""
-
-    targets: list[OscTargetConfig] = Field(default_factory=list)
-
-    @field_validator("targets")
-    @classmethod
-    def _unique_names(cls, targets: list[OscTargetConfig]) -> list[OscTargetConfig]:
-        names = [t.name for t in targets]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"target names must be unique; repeated: {', '.join(duplicates)}")
-        return targets
-
-
 class ShowConfig(Section):
     """A whole show: clock, OSC, and the sections later parts of drumbridge add."""
 
@@ -61,6 +35,9 @@ class ShowConfig(Section):
     description: str = ""
     clock: ClockConfig = Field(default_factory=ClockConfig)
     osc: OscConfig = Field(default_factory=OscConfig)
+    drum: DrumConfig | None = Field(None, description="the robot drum on USB serial; omitted = no drum")
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    responders: Responders = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> ShowConfig:

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 import pytest
-from models_ckpt_writer import bundle_bytes, write_table, write_v2
-from models_refdata import BUNDLES, MIDI, as_events, load_model, reference
+from tests.models.models_ckpt_writer import bundle_bytes, write_table, write_v2
+from tests.models.models_refdata import BUNDLES, MIDI, as_events, load_model, reference
 
 from bridge.models import BundleError, Model, UnsupportedModelError
 from bridge.models import protos

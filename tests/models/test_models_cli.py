@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from models_refdata import BUNDLES, MIDI, reference
+from tests.models.models_refdata import BUNDLES, MIDI, reference
 
 import bridge.cli.main as cli
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    """Run `drumbridge ARGS` with only the model subcommand registered; return (status, stdout, stderr)."""
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("bridge.cli.model_cmd",))
+def run(capsys):
+    """Run `drumbridge ARGS` in process; return (status, stdout, stderr)."""
 
     def invoke(*args: str):
         status = cli.main(list(args))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from models_refdata import DRUM_IDS, MIDI, as_events, load_model, reference, reference_cases
+from tests.models.models_refdata import DRUM_IDS, MIDI, as_events, load_model, reference, reference_cases
 
 from bridge.models import sequences
 from bridge.models.melodies import squash
@@ -83,7 +83,7 @@ def test_generation_plan_matches_magenta_generator(name: str, midi: str) -> None
 
 
 def test_reference_covers_every_generator_and_layout() -> None:
-    from models_refdata import REFERENCE_NAMES
+    from tests.models.models_refdata import REFERENCE_NAMES
 
     seen = {(reference(n)["generator_id"], reference(n)["layout"], reference(n)["attn_length"] > 0)
             for n in REFERENCE_NAMES}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from models_refdata import as_events, load_model, reference
+from tests.models.models_refdata import as_events, load_model, reference
 
 from bridge.models import DEFAULT_DRUM_TYPE_PITCHES, ModelError
 from bridge.models.encodings import NO_EVENT, NOTE_OFF, DrumOneHot, LookbackEncoder
@@ -173,3 +173,19 @@ def test_bad_events_are_clear_errors(name: str, event) -> None:
     with pytest.raises(SequenceError, match="bad event"):
         session.feed(event)
     assert session.position == 0
+
+
+def test_lookback_inputs_flag_repeats_and_show_the_event_a_bar_ahead() -> None:
+    from bridge.models.encodings import MelodyOneHot
+
+    encoder = LookbackEncoder(MelodyOneHot(48, 84), (16, 32), 5)
+    bar = [60, NO_EVENT, 62, NOTE_OFF] * 4
+    events = bar + bar + bar
+    k = 38
+    idx, vals = encoder.input(events[:33], None)  # position 32 repeats positions 16 and 0
+    inputs = dict(zip(idx.tolist(), vals.tolist()))
+    flags = 3 * k + 5
+    assert inputs[flags] == 1.0 and inputs[flags + 1] == 1.0
+    assert inputs[k + encoder.one_hot.encode(events[17])] == 1.0  # first lookback: the event after the one 16 back
+    assert encoder.label(events, 32) == k + 1  # the longest repeat wins
+    assert encoder.label([NO_EVENT] * 5, 4) == k + 1  # Magenta: early no-events take the last repeat class

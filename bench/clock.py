@@ -1,0 +1,140 @@
+"""Clock benchmarks against DESIGN.md targets; prints one JSON object.
+
+virtual: tempo error p99 after 4 beats (±1 ms uniform jitter), next-beat phase error p99, beats to
+follow a 120→140 jump. jack: the same follower fed over a real JACK server. idle_cpu: CPU share of
+`drumbridge run --headless` on the demo set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bridge.clock.follower import MidiClockFollower  # noqa: E402
+from tests.clock.ticks import tick_times  # noqa: E402
+
+
+def p99(values: list[float]) -> float:
+    return float(np.percentile(np.asarray(values), 99)) if values else float("nan")
+
+
+def follow(times: list[float], ideal: list[float], bpm_of_beat, jump_beat: float | None = None) -> dict:  # noqa: ANN001
+    follower = MidiClockFollower(bpm_hint=120.0)
+    follower.feed([0xFA], times[0] - 0.001)
+    tempo_err, phase_err = [], []
+    settled_at = None
+    for k, t in enumerate(times):
+        follower.feed([0xF8], t)
+        beat = k / 24
+        if k >= 4 * 24 and (jump_beat is None or beat < jump_beat):
+            tempo_err.append(abs(follower.bpm - bpm_of_beat(beat)))
+            if k % 24 == 12 and (k // 24 + 1) * 24 < len(ideal):
+                phase_err.append(abs(follower.time_at(k // 24 + 1) - ideal[(k // 24 + 1) * 24]))
+        if jump_beat is not None and beat >= jump_beat:
+            ok = abs(follower.bpm - bpm_of_beat(beat)) <= 0.5
+            settled_at = (settled_at if settled_at is not None else beat) if ok else None
+    return {"tempo_err": tempo_err, "phase_err": phase_err,
+            "beats_to_follow": None if settled_at is None else settled_at - jump_beat}
+
+
+def virtual() -> dict:
+    tempo, phase, follow_beats = [], [], []
+    for seed in range(20):
+        ideal, observed = tick_times(lambda b: 120.0, beats=64, jitter_s=0.001, seed=seed, start=0.1)
+        result = follow(observed, ideal, lambda b: 120.0)
+        tempo += result["tempo_err"]
+        phase += result["phase_err"]
+        bpm = lambda b: 120.0 if b < 32 else 140.0  # noqa: E731
+        ideal, observed = tick_times(bpm, beats=48, jitter_s=0.001, seed=100 + seed, start=0.1)
+        follow_beats.append(follow(observed, ideal, bpm, jump_beat=32.0)["beats_to_follow"])
+    return {
+        "tempo_error_bpm_p99": round(p99(tempo), 4), "tempo_target_bpm": 0.05,
+        "phase_error_ms_p99": round(p99(phase) * 1000, 4), "phase_target_ms": 1.0,
+        "beats_to_follow_120_140_max": max(follow_beats), "follow_target_beats": 2,
+    }
+
+
+def jack(seconds: float = 8.0) -> dict:
+    from bridge.midi.jack_server import JackServer
+    from bridge.midi.ports import ExternalOutput, VirtualInput
+
+    name = f"dbbench-{uuid.uuid4().hex[:6]}"
+    with JackServer(name):
+        os.environ.update(JACK_DEFAULT_SERVER=name, DRUMBRIDGE_MIDI_API="jack")
+        follower = MidiClockFollower(bpm_hint=120.0)
+        arrivals: list[float] = []
+        errors: list[float] = []
+
+        def on_message(_port: str, data: list[int], t: float) -> None:
+            follower.feed(data, t)
+            if data == [0xF8]:
+                arrivals.append(t)
+                if len(arrivals) > 4 * 24:
+                    errors.append(abs(follower.bpm - 120.0))
+
+        port = VirtualInput("drumbridge clock", on_message)
+        out = ExternalOutput("drumbridge clock", client="bench-live")
+        rng = np.random.default_rng(1)
+        period = 0.5 / 24
+        out.send([0xFA])
+        start = time.monotonic() + 0.01
+        sent = int(seconds / period)
+        for k in range(sent):
+            due = start + k * period + rng.uniform(-0.001, 0.001)
+            while (delay := due - time.monotonic()) > 0:
+                time.sleep(delay)
+            out.send([0xF8])
+        time.sleep(0.05)
+        out.close()
+        port.close()
+    intervals = np.diff(arrivals)
+    return {"ticks_sent": sent, "ticks_received": len(arrivals),
+            "tempo_error_bpm_p99": round(p99(errors), 4),
+            "tick_interval_jitter_ms_p99": round(float(np.percentile(np.abs(intervals - period), 99)) * 1000, 3)}
+
+
+def idle_cpu(seconds: float = 10.0) -> dict:
+    from bridge.midi.jack_server import JackServer
+
+    name = f"dbidle-{uuid.uuid4().hex[:6]}"
+    with JackServer(name):
+        env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+        started = time.monotonic()
+        process = subprocess.Popen([sys.executable, "-m", "bridge", "run", "live_sets/demo.toml", "--headless"],
+                                   cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        ready_line = process.stderr.readline()
+        ready_s = time.monotonic() - started
+        time.sleep(1.0)
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu() -> float:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        c0, t0 = cpu(), time.monotonic()
+        time.sleep(seconds)
+        c1, t1 = cpu(), time.monotonic()
+        process.send_signal(2)
+        process.wait(timeout=10)
+    return {"idle_cpu_percent": round(100 * (c1 - c0) / (t1 - t0), 2), "idle_cpu_target_percent": 3.0,
+            "ready_s_including_python_start": round(ready_s, 3), "ready_target_s": 2.0,
+            "ready_line": ready_line.strip()}
+
+
+if __name__ == "__main__":
+    report = {"virtual": virtual()}
+    if "--no-jack" not in sys.argv:
+        report["jack"] = jack()
+        report["run"] = idle_cpu()
+    print(json.dumps(report, indent=2))

@@ -1,0 +1,74 @@
+"""`drumbridge record SET --out show.jsonl`: run a show and record every incoming MIDI message with its musical time."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from bridge.cli.common import ensure_midi_system, install_sigterm, jack_missing, load_or_fail, wait_for
+from bridge.cli.main import CliError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "record", help="run a show and record its inputs for replay",
+        description="Run a show like `drumbridge run --headless` and write every incoming MIDI message "
+        "(clock, calls, controls) with its time and song position to a JSON Lines file that "
+        "`drumbridge replay` plays back deterministically.")
+    parser.add_argument("set", help="set file")
+    parser.add_argument("--out", required=True, metavar="FILE", help="record file to write (JSON Lines)")
+    parser.add_argument("--seconds", type=float, default=None, metavar="N", help="stop after N seconds")
+    parser.add_argument("--private-jack", action="store_true",
+                        help="start a private JACK server when none runs (Linux)")
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    path, config = load_or_fail(args.set)
+    if args.seconds is not None and args.seconds <= 0:
+        raise CliError("--seconds must be positive")
+    out_path = Path(args.out)
+    if not out_path.parent.exists():
+        raise CliError(f"--out {out_path}: folder {out_path.parent} does not exist")
+
+    from bridge.midi.api import MidiUnavailable
+    from bridge.midi.factory import RtMidiPorts
+    from bridge.record.recorder import Recorder, RecordingPorts
+    from bridge.responders.generator import GeneratorError
+    from bridge.runner import RealtimeRunner
+    from bridge.show import Show
+    from bridge.timebase import monotonic_time
+
+    install_sigterm()
+    jack = None
+    try:
+        if args.private_jack:
+            jack = ensure_midi_system()
+        elif jack_missing():
+            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+            raise CliError(f"no JACK server {server!r} is running; start one or pass --private-jack")
+        recorder = Recorder(out_path.open("w", encoding="utf-8"), path.read_text(encoding="utf-8"), str(path))
+        try:
+            show = Show(config, RecordingPorts(RtMidiPorts(monotonic_time), recorder), monotonic_time)
+        except (GeneratorError, MidiUnavailable) as error:
+            recorder.close()
+            raise CliError(f"{error}; nothing started") from None
+        recorder.clock = show.clock
+        show.engine.components.insert(0, recorder)  # closed last, after every note-off went out
+        runner = RealtimeRunner(show.engine, monotonic_time)
+        runner.start()
+        print(f"drumbridge: recording show {config.name or path.name!r} to {out_path}; Ctrl-C stops",
+              file=sys.stderr, flush=True)
+        try:
+            wait_for(runner, args.seconds)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            runner.stop()
+        print(f"drumbridge: recorded {recorder.messages} messages to {out_path}", file=sys.stderr)
+        return 1 if runner.error is not None else 0
+    finally:
+        if jack is not None:
+            jack.stop()  # type: ignore[attr-defined]

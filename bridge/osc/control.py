@@ -1,0 +1,226 @@
+"""OSC control in: a UDP port whose messages become named commands (bridge.commands), never crashes on bad input.
+
+The mapping from address to command is generic, so commands that responders and the drum link
+register are reachable without changes here (see docs/osc.md for the table):
+
+    /P/cue/<name> [x]                  → osc.cue(name)
+    /P/transport s | /P/transport/<a>  → transport(action)
+    /P/responder/<n>/mute [i|f|T|F]    → responder.mute(n, bool)   (no argument: mute)
+    /P/responder/<n>/unmute            → responder.mute(n, False)
+    /P/a/b/c args                      → "a.b.c"(*args) if registered, else "a.c"(b, *args)
+    /P/a/b args                        → "a.b"(*args) if registered, else "a"(b, *args)
+
+A trigger command (one that takes no more values) ignores a single numeric argument: a button's
+press (non-zero) fires it, its release (0) is ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pythonosc.osc_packet import OscPacket
+
+from bridge.commands import CommandError, Commands
+from bridge.telemetry import Telemetry
+from bridge.timebase import TimeSource, monotonic_time
+
+log = logging.getLogger(__name__)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.lower() in ("1", "true", "on", "yes", "mute"):
+            return True
+        if value.lower() in ("0", "false", "off", "no", "unmute"):
+            return False
+        raise ValueError(f"expected on/off, got {value!r}")
+    return bool(value)
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+# Argument conversions for the commands the issue names; other commands get the OSC values as sent.
+COERCE: dict[str, tuple[Callable[[Any], Any], ...]] = {
+    "responder.mute": (str, _to_bool),
+    "responder.temperature": (str, _to_float),
+    "transport": (str,),
+    "osc.cue": (str,),
+}
+
+
+class ControlError(ValueError):
+    """A control message that maps to no command, or with unusable arguments."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "unknown" | "bad_args"
+
+
+def route(segments: Sequence[str], args: Sequence[Any], commands: Commands) -> tuple[str, list[Any]] | None:
+    """The command and arguments for an address (split after the prefix); None = a button release to ignore."""
+    params = {spec.name: spec.params for spec in commands.specs()}
+    segs = list(segments)
+    values = list(args)
+    name: str | None = None
+    call: list[Any] = []
+    if len(segs) == 2 and segs[0] == "cue":
+        name, call = "osc.cue", [segs[1]]
+    elif len(segs) == 3 and segs[0] == "responder" and segs[2] == "unmute":
+        name, call = "responder.mute", [segs[1], False]
+    elif len(segs) == 3 and segs[0] == "responder" and segs[2] == "mute" and not values:
+        name, call = "responder.mute", [segs[1], True]
+    elif segs and ".".join(segs) in params:
+        name = ".".join(segs)
+    elif len(segs) == 3 and f"{segs[0]}.{segs[2]}" in params:
+        name, call = f"{segs[0]}.{segs[2]}", [segs[1]]
+    elif len(segs) == 2 and segs[0] in params:
+        name, call = segs[0], [segs[1]]
+    if name is None or name not in params:
+        raise ControlError("unknown", f"no command for /{'/'.join(segs)}")
+    expected = len(params[name])
+    if len(call) == expected and len(values) == 1 and isinstance(values[0], int | float):
+        if values[0] == 0:
+            return None  # a button's release
+        values = []  # a button's press
+    call += values
+    if len(call) != expected:
+        raise ControlError("bad_args", f"{name}({', '.join(params[name])}) takes {expected} value(s), "
+                           f"/{'/'.join(segs)} gave {len(call)}: {call!r}")
+    converters = COERCE.get(name, ())
+    try:
+        call = [converters[i](v) if i < len(converters) else v for i, v in enumerate(call)]
+    except (TypeError, ValueError) as error:
+        raise ControlError("bad_args", f"{name}: {error}") from None
+    return name, call
+
+
+@dataclass
+class ControlStats:
+    """What the control port received, for the dashboard."""
+
+    received: int = 0
+    handled: int = 0  # datagrams fully dealt with (commands submitted or problems counted)
+    commands: int = 0
+    ignored: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    bad_args: int = 0
+    last_error: str = ""
+
+
+class OscControl:
+    """Listens on host:port (UDP) on its own thread and submits commands; bad packets are counted and logged."""
+
+    def __init__(self, commands: Commands, telemetry: Telemetry, host: str = "127.0.0.1", port: int = 9001,
+                 prefix: str = "/drumbridge", time_source: TimeSource = monotonic_time,
+                 log_interval: float = 1.0) -> None:
+        self.commands = commands
+        self.telemetry = telemetry
+        self.host = host
+        self.port = port
+        self.prefix = prefix.rstrip("/")
+        self.time = time_source
+        self.log_interval = log_interval
+        self.stats = ControlStats()
+        self._last_log: dict[str, float] = {}
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start(self) -> bool:
+        """Bind and start listening; False (and an error event) when the port cannot be had."""
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_DGRAM)
+            family, _t, _p, _n, address = infos[0][:5]
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.bind(address)
+        except OSError as error:
+            self.stats.last_error = f"cannot listen on {self.host}:{self.port}: {error}"
+            self.telemetry.event("error", "osc control", self.stats.last_error + "; OSC control is off")
+            return False
+        sock.settimeout(0.2)
+        self.port = sock.getsockname()[1]
+        self._socket = sock
+        self._thread = threading.Thread(target=self._loop, name="osc-control", daemon=True)
+        self._thread.start()
+        if ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+            self.telemetry.event("info", "osc control", f"listening on {self.host}:{self.port} (this machine only)")
+        else:
+            self.telemetry.event("warning", "osc control", f"listening on {self.host}:{self.port}: open to the "
+                                 "network, as the set file asks; anyone who can reach it can mute and panic")
+        return True
+
+    def _loop(self) -> None:
+        assert self._socket is not None
+        while not self._stop.is_set():
+            try:
+                data, sender = self._socket.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue
+            self.handle_datagram(data, sender)
+
+    def handle_datagram(self, data: bytes, sender: Any = None) -> None:
+        """Parse one datagram (message or bundle) and submit what it asks for; never raises."""
+        self.stats.received += 1
+        try:
+            messages = [timed.message for timed in OscPacket(data).messages]
+        except Exception as error:  # noqa: BLE001 - any malformed packet: count it, keep listening
+            self._problem("malformed", f"malformed OSC packet from {sender}: {error} ({data[:32]!r})")
+            messages = []
+        for message in messages:
+            self.handle_message(message.address, list(message.params))
+        self.stats.handled += 1
+
+    def handle_message(self, address: str, args: list[Any]) -> None:
+        """Route one message to its command."""
+        if not (address == self.prefix or address.startswith(self.prefix + "/")):
+            self._problem("unknown", f"{address}: not under {self.prefix}")
+            return
+        segments = [s for s in address[len(self.prefix):].split("/") if s]
+        try:
+            routed = route(segments, args, self.commands)
+            if routed is None:
+                self.stats.ignored += 1
+                return
+            name, call = routed
+            self.commands.submit(name, *call)
+        except ControlError as error:
+            self._problem(error.kind, f"{address} {args!r}: {error}")
+            return
+        except CommandError as error:
+            self._problem("bad_args", f"{address} {args!r}: {error}")
+            return
+        except Exception as error:  # noqa: BLE001 - a broken handler check must not stop the listener
+            self._problem("bad_args", f"{address} {args!r}: {error!r}")
+            return
+        self.stats.commands += 1
+
+    def _problem(self, kind: str, message: str) -> None:
+        setattr(self.stats, kind, getattr(self.stats, kind) + 1)
+        self.stats.last_error = message
+        now = self.time()
+        if now - self._last_log.get(kind, -float("inf")) >= self.log_interval:
+            self._last_log[kind] = now
+            self.telemetry.event("warning", "osc control", message)
+
+    def close(self) -> None:
+        """Stop listening and wait (briefly) for the thread."""
+        self._stop.set()
+        if self._socket is not None:
+            self._socket.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)

@@ -1,0 +1,69 @@
+"""The OSC namespace written once: what drumbridge sends and what it accepts, for docs, OSCQuery and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bridge.commands import CommandSpec
+
+READ, WRITE = 1, 2  # OSCQuery ACCESS values: 1 = the value is sent by us, 2 = we accept it
+
+
+@dataclass(frozen=True)
+class AddressSpec:
+    """One OSC address: its type tags, direction (OSCQuery ACCESS) and when it is sent or what it does."""
+
+    path: str  # after the prefix, e.g. "/clock/beat"
+    types: str  # OSC type tags without the comma; "" for none
+    access: int
+    description: str
+    kind: str = ""  # the target's `send` family for outgoing addresses
+
+
+def output_addresses(voices: Iterable[str] = (), responders: Iterable[str] = (),
+                     cues: Iterable[tuple[str, str]] = ()) -> list[AddressSpec]:
+    """Addresses sent to targets; `cues` are (address, type tags) pairs from the set file."""
+    out = [
+        AddressSpec("/clock/beat", "ii", READ, "bar and beat (both 1-based) on every quarter note", "clock"),
+        AddressSpec("/clock/bpm", "f", READ, "tempo, on change and once per bar", "clock"),
+        AddressSpec("/clock/transport", "s", READ, "start / stop / continue, on change", "clock"),
+    ]
+    out += [AddressSpec(f"/drum/{v}", "f", READ, f"{v} hit, velocity 0..1", "drum") for v in sorted(set(voices))]
+    for name in sorted(set(responders)):
+        out.append(AddressSpec(f"/responder/{name}/state", "s", READ, f"{name}'s state, on change", "responder"))
+        out.append(AddressSpec(f"/responder/{name}/note", "if", READ,
+                               f"{name}'s answer notes: note, velocity 0..1 (targets with send = notes)", "notes"))
+    out += [AddressSpec(address, types, READ, "user cue from the set file", "cue") for address, types in cues]
+    return out
+
+
+def control_addresses(commands: Iterable[CommandSpec], responders: Iterable[str] = (),
+                      cues: Iterable[str] = ()) -> list[AddressSpec]:
+    """Addresses the control port accepts, for the commands registered in this show."""
+    names = {spec.name: spec for spec in commands}
+    out: list[AddressSpec] = []
+    if "panic" in names:
+        out.append(AddressSpec("/panic", "", WRITE, names["panic"].help))
+    if "transport" in names:
+        out += [AddressSpec(f"/transport/{a}", "", WRITE, f"{a} the internal clock")
+                for a in ("start", "stop", "continue")]
+    if "osc.cue" in names:
+        out += [AddressSpec(f"/cue/{c}", "", WRITE, "fire this cue now") for c in sorted(set(cues))]
+    for responder in sorted(set(responders)):
+        for spec in sorted(names.values(), key=lambda s: s.name):
+            if not spec.name.startswith("responder.") or not spec.params:
+                continue
+            verb = spec.name.split(".", 1)[1]
+            types = "T" if verb == "mute" else ("f" if verb == "temperature" else "")
+            values = ", ".join(spec.params[1:]) or "none"
+            out.append(AddressSpec(f"/responder/{responder}/{verb}", types, WRITE, f"{spec.help} (values: {values})"))
+            if verb == "mute":
+                out.append(AddressSpec(f"/responder/{responder}/unmute", "", WRITE, f"unmute {responder}"))
+    known = {"panic", "transport", "osc.cue"}
+    for spec in sorted(names.values(), key=lambda s: s.name):
+        if spec.name in known or spec.name.startswith("responder."):
+            continue
+        out.append(AddressSpec("/" + spec.name.replace(".", "/"), "", WRITE,
+                               f"{spec.help} (arguments: {', '.join(spec.params) or 'none'})"))
+    return out

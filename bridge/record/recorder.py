@@ -1,0 +1,72 @@
+"""Recording a live show: ports that copy every incoming message to a recorder, which writes it on the engine thread."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TextIO
+
+from bridge.clock.source import ClockSource
+from bridge.component import Component
+from bridge.midi.factory import InputPort, OutputPort, PortFactory
+from bridge.midi.ports import RawHandler
+from bridge.record.format import Message, end_line, header_line, message_line
+
+
+class Recorder(Component):
+    """Collects (port, bytes, time) from any thread; on the engine thread stamps the beat and writes a line."""
+
+    name = "recorder"
+
+    def __init__(self, out: TextIO, set_text: str, set_path: str) -> None:
+        self.out = out
+        self.clock: ClockSource | None = None
+        self.messages = 0
+        self._queue: deque[tuple[str, list[int], float]] = deque()
+        self._t0: float | None = None
+        self._lock = threading.Lock()
+        self._last = 0.0
+        out.write(header_line(set_text, set_path) + "\n")
+
+    def capture(self, port: str, data: list[int], t: float) -> None:
+        """Called on the port's thread for every incoming message."""
+        self._queue.append((port, list(data), t))
+
+    def start(self, now: float) -> None:
+        self._t0 = now
+
+    def poll(self, now: float) -> None:
+        if self._t0 is None:
+            return
+        self._last = max(self._last, now - self._t0)
+        while self._queue:
+            port, data, t = self._queue.popleft()
+            beat = self.clock.beat_at(t) if self.clock is not None else None
+            self.out.write(message_line(Message(self._last, beat, port, tuple(data))) + "\n")
+            self.messages += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self.out.closed:
+                return
+            if self._t0 is not None:
+                self.poll(self._t0 + self._last)
+            self.out.write(end_line(self._last) + "\n")
+            self.out.close()
+
+
+class RecordingPorts:
+    """A port factory that hands every incoming message to `recorder` before the show sees it."""
+
+    def __init__(self, ports: PortFactory, recorder: Recorder) -> None:
+        self.ports = ports
+        self.recorder = recorder
+
+    def open_input(self, name: str, handler: RawHandler) -> InputPort:
+        def tap(port: str, data: list[int], t: float) -> None:
+            self.recorder.capture(port, data, t)
+            handler(port, data, t)
+        return self.ports.open_input(name, tap)
+
+    def open_output(self, name: str) -> OutputPort:
+        return self.ports.open_output(name)

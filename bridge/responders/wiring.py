@@ -1,0 +1,132 @@
+"""Responders from a set file onto a show: ports, models, workers, demo callers, commands, listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bridge.commands import Commands
+from bridge.responders.caller import DemoCaller
+from bridge.responders.config import ResponderConfig
+from bridge.responders.generator import load_generator
+from bridge.responders.responder import Responder
+from bridge.responders.worker import ThreadWorker
+
+if TYPE_CHECKING:
+    from bridge.show import Show
+
+
+def build_responders(show: Show, configs: list[ResponderConfig]) -> list[Responder]:
+    """Load every model first (a bad one stops the show before any port opens), then wire each responder."""
+    models = {config.name: [load_generator(spec) for spec in config.all_models] for config in configs}
+    responders = []
+
+    def wake() -> None:
+        show.engine.post_command(lambda: None)
+
+    for config in configs:
+        output = show.open_output(config.output_port)
+        show.open_input(config.input_port)
+        worker = ThreadWorker(config.name, show.time, wake)
+        responder = Responder(config, models[config.name], show.engine.scheduler, output.send,
+                              show.telemetry, worker, show.time)
+        show.engine.add(responder)
+        show.engine.route(config.input_port, responder.on_midi)
+        if config.demo_call is not None:
+            show.engine.add(DemoCaller(config.demo_call, config.input_port, show.engine.scheduler,
+                                       show.engine.post_midi))
+        _connect_osc(show, responder)
+        responders.append(responder)
+    register_commands(show.commands, responders)
+    return responders
+
+
+def _connect_osc(show: Show, responder: Responder) -> None:
+    """State changes (and answer notes, for targets that ask) to OSC, through the OSC part's API when it has one.
+
+    Without that API (an older OSC part), `/drumbridge/responder/<name>/state` goes straight to every target.
+    """
+    osc = getattr(show, "osc", None)
+    if osc is None:
+        return
+    declare = getattr(osc, "declare", None)
+    if callable(declare):  # OSCQuery lists the responder before its first state change
+        declare(responders=[responder.name])
+    note_api = getattr(osc, "responder_note", None)
+    if callable(note_api):
+        name = responder.name
+        responder.add_note_listener(lambda note, velocity, beat: note_api(name, note, velocity, beat))
+    state_api = getattr(osc, "responder_state", None)
+    if callable(state_api):
+        responder.add_state_listener(lambda name, state: state_api(name, state))
+        return
+    targets = getattr(osc, "targets", [])
+
+    def send_state(name: str, state: str) -> None:
+        for target in targets:
+            target.send(f"/responder/{name}/state", state)
+
+    responder.add_state_listener(send_state)
+
+
+def flag(value: Any) -> bool:
+    """A boolean from a command argument: True/False, 1/0, "on"/"off", "true"/"false", "yes"/"no"."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("1", "on", "true", "yes"):
+            return True
+        if text in ("0", "off", "false", "no"):
+            return False
+        raise ValueError(f"expected on/off, got {value!r}")
+    return bool(value)
+
+
+def register_commands(commands: Commands, responders: list[Responder]) -> None:
+    """The `responder.*` commands the dashboard, OSC control and CLI share (none in a show without responders)."""
+    if not responders:
+        return
+    by_name = {r.name: r for r in responders}
+
+    def find(name: str) -> Responder:
+        if name not in by_name:
+            raise ValueError(f"no responder {name!r}; responders: {', '.join(by_name) or 'none'}")
+        return by_name[name]
+
+    def command(name: str, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        def register(handler: Callable[..., None]) -> Callable[..., None]:
+            commands.register(name, handler, help)
+            return handler
+        return register
+
+    @command("responder.mute", "mute (on) or unmute (off) a responder's answers")
+    def mute(name: str, on: Any) -> None:
+        find(name).set_muted(flag(on))
+
+    @command("responder.temperature", "set a responder's sampling temperature (0.05..4)")
+    def temperature(name: str, value: Any) -> None:
+        find(name).set_temperature(float(value))
+
+    @command("responder.temperature_step", "nudge a responder's temperature by delta")
+    def temperature_step(name: str, delta: Any) -> None:
+        responder = find(name)
+        responder.set_temperature(responder.temperature + float(delta))
+
+    @command("responder.loop", "loop the last answer (on) or go back to the set mode (off)")
+    def loop(name: str, on: Any) -> None:
+        find(name).set_loop(flag(on))
+
+    @command("responder.mutate", "regenerate the looped answer from the last call")
+    def mutate(name: str) -> None:
+        find(name).mutate()
+
+    @command("responder.panic", "all notes off on this responder now; wait for the next call")
+    def panic(name: str) -> None:
+        find(name).panic()
+
+    @command("responder.bars", "call and answer length in bars (1..16) from the next call on")
+    def bars(name: str, call: Any, answer: Any) -> None:
+        find(name).set_bars(int(call), int(answer))
+
+    @command("responder.model", "switch model by index or name among the responder's models")
+    def model(name: str, index_or_name: Any) -> None:
+        find(name).select_model(index_or_name)

@@ -1,0 +1,1 @@
+"""Firmware tests: host-native unit tests and the real firmware in simavr."""

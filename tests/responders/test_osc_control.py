@@ -1,0 +1,75 @@
+"""OSC control in, sent by liblo's `oscsend` (not our code), steers a running responder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bridge.midi.factory import MemoryPorts
+from bridge.responders.generator import register_generator, unregister_generator
+from bridge.runner import RealtimeRunner
+from bridge.setfile import parse_set
+from bridge.show import Show
+from bridge.timebase import monotonic_time
+from tests.responders.fakes import ToyDrums
+from tests.rig.oscdump import free_udp_port
+
+
+def until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)  # waiting for another process's datagram to cross the loopback
+    return condition()
+
+
+@pytest.mark.skipif(shutil.which("oscsend") is None, reason="oscsend not installed (liblo-tools)")
+def test_oscsend_steers_the_responder() -> None:
+    port = free_udp_port()
+    register_generator("test:osc-toy", ToyDrums)
+    register_generator("test:osc-other", lambda: ToyDrums("other"))
+    try:
+        show = Show(parse_set(f'''
+[clock]
+source = "internal"
+bpm = 120.0
+[osc.listen]
+host = "127.0.0.1"
+port = {port}
+[[responders]]
+name = "drums"
+model = "test:osc-toy"
+models = ["test:osc-other"]
+'''), MemoryPorts(monotonic_time), monotonic_time)
+    finally:
+        unregister_generator("test:osc-toy")
+        unregister_generator("test:osc-other")
+    runner = RealtimeRunner(show.engine, monotonic_time)
+    runner.start()
+    r = show.responders[0]
+
+    def send(address: str, *typed: str) -> None:
+        subprocess.run(["oscsend", "127.0.0.1", str(port), f"/drumbridge/responder/drums/{address}", *typed],
+                       check=True, timeout=5)
+    try:
+        send("temperature", "f", "0.5")
+        assert until(lambda: r.temperature == 0.5)
+        send("temperature_step", "f", "0.25")
+        assert until(lambda: r.temperature == 0.75)
+        send("mute")
+        assert until(lambda: r.muted)
+        send("unmute")
+        assert until(lambda: not r.muted)
+        send("loop", "i", "1")
+        assert until(lambda: r.looping)
+        send("bars", "ii", "1", "4")
+        assert until(lambda: (r.call_bars, r.answer_bars) == (1, 4))
+        send("model", "s", "other")
+        assert until(lambda: r.generator.name == "other")
+    finally:
+        runner.stop()

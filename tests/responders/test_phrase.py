@@ -1,0 +1,84 @@
+"""Quantizing calls to the 16th grid, fitting phrases, and the phrase <-> model event conversions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.responders.phrase import Note, NoteLog, Phrase
+
+magenta = pytest.importorskip("bridge.responders.magenta")
+
+
+def test_note_log_windows_round_to_the_nearest_step_and_hold_notes_to_the_end() -> None:
+    log = NoteLog()
+    log.note_on(36, 100, 3.96)      # anticipates beat 4 -> step 0 of a window starting at 4
+    log.note_off(36, 4.05)
+    log.note_on(60, 80, 5.13)       # 1.13 beats in -> step 5 (4.52 rounds to 5)
+    log.note_off(60, 5.9)           # 0.77 beats -> 3 steps
+    log.note_on(62, 70, 7.5)        # still held when the window closes: lasts to its end
+    window = log.window(4.0, 16)
+    assert window.notes == (Note(0, 36, 100, 1), Note(5, 60, 80, 3), Note(14, 62, 70, 2))
+    assert log.window(0.0, 16).notes == ()  # the anticipated hit does not belong to the bar before
+
+
+def test_fitted_repeats_or_cuts_a_phrase() -> None:
+    call = Phrase(4, (Note(0, 36), Note(2, 38)))
+    assert [(n.step, n.pitch) for n in call.fitted(10).notes] == [(0, 36), (2, 38), (4, 36), (6, 38), (8, 36)]
+    assert call.fitted(2).notes == (Note(0, 36),)
+    assert Phrase(0).fitted(8) == Phrase(8)
+
+
+def test_drum_events_round_trip() -> None:
+    call = Phrase(4, (Note(0, 36), Note(0, 42), Note(3, 38)))
+    events = magenta.drum_events(call)
+    assert events == [frozenset({36, 42}), frozenset(), frozenset(), frozenset({38})]
+    assert magenta.drum_phrase(events, 4) == Phrase(4, (Note(0, 36), Note(0, 42), Note(3, 38)))
+
+
+def test_melody_events_round_trip() -> None:
+    call = Phrase(8, (Note(0, 60, 100, 2), Note(2, 64, 100, 1), Note(5, 67, 100, 3)))
+    events = magenta.melody_events(call)
+    assert events == [60, -2, 64, -1, -2, 67, -2, -2]
+    assert magenta.melody_phrase(events, 8) == call
+
+
+def test_a_real_bundle_answers_deterministically() -> None:
+    from tests.responders.fakes import SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    generator = magenta.BundleGenerator.load(SMALL_DRUMS, "small")
+    call = Phrase(16, (Note(0, 36), Note(4, 38), Note(8, 36), Note(12, 38)))
+    a = generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3]))
+    b = generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3]))
+    c = generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 4]))
+    assert a == b and a != c and a.steps == 32
+    assert all(0 <= n.step < 32 and n.length == 1 for n in a.notes)
+
+
+def test_a_drum_call_streamed_in_pieces_gives_the_one_shot_answer() -> None:
+    from tests.responders.fakes import SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    generator = magenta.BundleGenerator.load(SMALL_DRUMS, "small")
+    call = Phrase(32, (Note(0, 36), Note(4, 38), Note(8, 36), Note(13, 42), Note(20, 38), Note(31, 36)))
+    stream = generator.stream()
+    for upto in (4, 8, 12, 16, 20, 24, 28):
+        stream.feed(Phrase(32, tuple(n for n in call.notes if n.step < upto + 2)), upto)
+    streamed = stream.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
+    assert streamed == generator.answer(call, 32, 0.8, np.random.default_rng([5, 6, 7]))
+
+
+def test_a_drum_answer_sampled_piece_by_piece_equals_the_one_shot_answer() -> None:
+    from bridge.responders.worker import Job, run_job
+    from tests.responders.fakes import SMALL_DRUMS
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    generator = magenta.BundleGenerator.load(SMALL_DRUMS, "small")
+    call = Phrase(16, (Note(0, 36), Note(4, 38), Note(8, 36), Note(12, 38)))
+    job = Job("drums", 3, call, 32, 1.0, (1, 2, 3), generator, 0.0, 1.0, generator.stream(), 4)
+    pieces = list(run_job(job))
+    assert job.piece_starts == [0, 1, 4, 8, 12, 16, 20, 24, 28]
+    assert [(p[0], p[3]) for p in pieces] == [(i, i == 8) for i in range(9)]
+    chunked = tuple(n for p in pieces for n in p[1].notes)
+    assert chunked == generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3])).notes

@@ -1,0 +1,85 @@
+"""`drumbridge record` on real JACK ports, stopped with Ctrl-C mid-answer: no hanging notes, and the replay of
+the record plays exactly what the live show played."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bridge.midi.ports import ExternalInput, list_ports
+from bridge.record.format import read_record
+from bridge.record.replay import replay
+from bridge.timebase import monotonic_time
+from tests.responders.fakes import SMALL_DRUMS
+from tests.responders.test_jack import TICK, LiveFake
+
+pytestmark = [pytest.mark.jack, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def wait_for_port(name: str, kind: str, timeout: float = 15.0) -> None:
+    """Wait until another process has made port `name` (kind: "sources" or "destinations")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.endswith(name) for p in list_ports()[kind]):
+            return
+        time.sleep(0.05)  # waiting for another process to create its ports
+    raise AssertionError(f"port {name!r} never appeared")
+
+
+def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_server: object, tmp_path: Path) -> None:
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    set_file = tmp_path / "show.toml"
+    set_file.write_text(f'[clock]\nsource = "midi"\nbpm = 240.0\n\n[[responders]]\nname = "drums"\n'
+                        f'model = "{SMALL_DRUMS}"\ncall_bars = 1\nanswer_bars = 2\nseed = 3\n')
+    record = tmp_path / "show.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "record", str(set_file), "--out", str(record)],
+                               cwd=ROOT, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    listener = None
+    live = None
+    try:
+        wait_for_port("drumbridge drums out", "sources")
+        wait_for_port("drumbridge drums in", "destinations")
+        listener = ExternalInput("drumbridge drums out", monotonic_time, client="live-answer")
+        live = LiveFake(beats=7, call=[(0, 36), (1, 38), (2, 36), (2.5, 36), (3, 38)])
+        live.thread.start()
+        live.thread.join(timeout=20)  # the clock stops after beat 7: the answer is still playing
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0, process.stderr.read() if process.stderr else ""
+        time.sleep(0.05)
+        received = listener.take()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if listener is not None:
+            listener.close()
+        if live is not None:
+            live.close()
+    ons = [(t, d[1]) for d, t in received if d[0] == 0x99 and d[2] > 0]
+    assert ons, "the answer started before Ctrl-C"
+    sounding: Counter[int] = Counter()
+    for data, _t in received:  # replay what a synth would do: nothing may still sound at the end
+        if data[0] == 0x99 and data[2] > 0:
+            sounding[data[1]] += 1
+        elif data[0] == 0x89 or (data[0] == 0x99 and data[2] == 0):
+            sounding[data[1]] = 0
+    assert +sounding == Counter()
+    assert any(t >= interrupted for _d, t in received), "Ctrl-C came while notes were sounding"
+    assert [d for d, _t in received if d[0] == 0xB9 and d[1] == 123]  # and All Notes Off on its channel
+    bar_line = live.tick_times[4 * 24]
+    live_steps = sorted((round((t - bar_line) / (6 * TICK)), p) for t, p in ons if t < interrupted)
+
+    result = replay(read_record(record))
+    assert [a["beat"] for a in result.answers][:1] == [4.0]
+    replay_steps = sorted((round((m["beat"] - 4.0) * 4), m["data"][1]) for m in result.messages
+                          if m["data"][0] == 0x99 and m["data"][2] > 0)
+    assert live_steps and live_steps == replay_steps[:len(live_steps)]

@@ -1,0 +1,80 @@
+"""The beat scheduler: events fire at their beat minus their latency, follow tempo changes, repeat."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.clock.internal import InternalClock
+from bridge.scheduler import BeatScheduler, Moment
+
+
+def running_clock(bpm: float = 120.0) -> InternalClock:
+    clock = InternalClock(bpm)
+    clock.start(0.0)
+    return clock
+
+
+def drive(scheduler: BeatScheduler, until: float) -> None:
+    t = 0.0
+    while t < until:
+        scheduler.poll(t)
+        t = min(scheduler.next_wakeup(t), until)
+    scheduler.poll(until)
+
+
+def test_event_fires_early_by_its_latency() -> None:
+    scheduler = BeatScheduler(running_clock())
+    fired: list[Moment] = []
+    scheduler.schedule(4.0, fired.append, latency=0.030)
+    drive(scheduler, 3.0)
+    assert len(fired) == 1
+    assert fired[0].actual_time == pytest.approx(2.0 - 0.030)
+    assert fired[0].lateness == pytest.approx(0.0)
+
+
+def test_repeating_event_and_cancel() -> None:
+    scheduler = BeatScheduler(running_clock())
+    beats: list[float] = []
+
+    def every_beat(moment: Moment) -> float:
+        beats.append(moment.beat)
+        return moment.beat + 1
+
+    scheduler.schedule(0.0, every_beat, tag="metro")
+    drive(scheduler, 2.1)
+    assert beats == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert scheduler.cancel("metro") == 1
+    drive(scheduler, 4.0)
+    assert beats == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_tempo_change_moves_pending_events() -> None:
+    clock = running_clock(120.0)
+    scheduler = BeatScheduler(clock)
+    fired: list[Moment] = []
+    scheduler.schedule(4.0, fired.append)
+    scheduler.poll(1.0)
+    clock.set_bpm(60.0, 1.0)  # beat 2 at t=1; beat 4 is now two seconds later
+    drive(scheduler, 4.0)
+    assert fired[0].actual_time == pytest.approx(3.0)
+
+
+def test_failing_action_is_counted_not_raised() -> None:
+    scheduler = BeatScheduler(running_clock())
+
+    def broken(_moment: Moment) -> None:
+        raise RuntimeError("sink gone")
+
+    scheduler.schedule(1.0, broken)
+    drive(scheduler, 1.0)
+    assert scheduler.errors == 1
+
+
+def test_nothing_fires_while_stopped() -> None:
+    clock = InternalClock(120.0)
+    scheduler = BeatScheduler(clock)
+    fired: list[Moment] = []
+    scheduler.schedule(0.5, fired.append)
+    scheduler.poll(10.0)
+    assert fired == []
+    assert scheduler.next_wakeup(10.0) == float("inf")

@@ -1,0 +1,25 @@
+"""Asks before quitting while the transport runs: quitting the dashboard of a local show stops the show."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class ConfirmQuit(ModalScreen[bool]):
+    """y quits (all notes off, motors off, ports closed); n or Esc goes back to the show."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes, stop the show"),
+        Binding("n,escape", "answer(False)", "No, keep playing"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit-box"):
+            yield Static("The transport is running.\nStop the show and quit?  [b]y[/b] / [b]n[/b]")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

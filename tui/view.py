@@ -1,0 +1,267 @@
+"""Pure functions from a telemetry snapshot to what the panels print, tolerant of missing topics and fields.
+
+Every panel reads the snapshot through here, so a topic that a part of the show does not publish
+yet (no drum link configured, no responders) shows a dash or a "not configured" line instead of
+breaking the dashboard. States are always spelled out in words so the screen reads the same
+with NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+DASH = "–"
+LEVELS = ("debug", "info", "warning", "error")
+LEVEL_TAGS = {"debug": "DBG", "info": "INFO", "warning": "WARN", "error": "ERR"}
+
+
+def num(value: Any, fmt: str = "{:g}", default: str = DASH) -> str:
+    """`value` formatted, or a dash when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return fmt.format(value)
+
+
+def topic(snapshot: dict[str, Any], name: str) -> dict[str, Any]:
+    """One topic's state, {} when absent or malformed."""
+    state = snapshot.get("state")
+    value = state.get(name) if isinstance(state, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[dict[str, Any]]:
+    """The dict entries of a list field, skipping anything else."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+# -- transport -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TransportView:
+    transport: str  # RUNNING / STOPPED / ?
+    position: str  # "12:3"
+    bpm: str
+    status: str  # LOCKED / FREE / STALLED / ?
+    source: str
+    jitter: str
+    severity: str  # ok / warn / bad: how the status should be highlighted
+
+
+def transport_view(snapshot: dict[str, Any]) -> TransportView:
+    clock = topic(snapshot, "clock")
+    status = str(clock.get("status", "?")).upper()
+    transport = str(clock.get("transport", "?")).upper()
+    severity = {"LOCKED": "ok", "FREE": "warn"}.get(status, "bad")
+    if status == "FREE" and transport == "STOPPED":
+        severity = "ok"
+    bar, beat = clock.get("bar"), clock.get("beat_in_bar")
+    position = f"{bar}:{beat}" if isinstance(bar, int) and isinstance(beat, int) else DASH
+    return TransportView(transport, position, num(clock.get("bpm"), "{:.2f}"), status,
+                         str(clock.get("source", DASH)), num(clock.get("jitter_ms_p99"), "{:.2f} ms"), severity)
+
+
+# -- responders ------------------------------------------------------------------------------------
+RESPONDER_COLUMNS = ("name", "state", "model", "temp", "bars", "gen ms", "margin", "late", "flags")
+
+
+def responder_names(snapshot: dict[str, Any]) -> list[str]:
+    """Names of responders publishing `responder.<name>` topics, sorted."""
+    state = snapshot.get("state")
+    if not isinstance(state, dict):
+        return []
+    return sorted(key.split(".", 1)[1] for key, value in state.items()
+                  if key.startswith("responder.") and isinstance(value, dict))
+
+
+def responder_row(name: str, r: dict[str, Any]) -> tuple[str, ...]:
+    """One table row; flags spell out MUTED / LOOP / FALLBACK so nothing depends on colour."""
+    flags = []
+    if r.get("muted"):
+        flags.append("MUTED")
+    mode = r.get("mode")
+    if r.get("loop") or mode == "loop":
+        flags.append("LOOP")
+    elif mode == "continuous":
+        flags.append("CONT")
+    elif isinstance(mode, str) and mode not in ("", "generate", "call-response"):
+        flags.append(mode.upper()[:6])
+    taken = r.get("fallbacks", r.get("fallback"))  # count of fallbacks taken; `fallback` may be the policy name
+    if isinstance(taken, int) and not isinstance(taken, bool) and taken > 0:
+        flags.append(f"FB{taken}")
+    call, answer = r.get("call_bars"), r.get("answer_bars")
+    bars = f"{call}→{answer}" if call is not None or answer is not None else DASH
+    return (name, str(r.get("state", DASH)), str(r.get("model", DASH)), num(r.get("temperature"), "{:.2f}"),
+            bars, num(r.get("last_gen_ms"), "{:.1f}"), num(r.get("margin_ms"), "{:+.0f}"),
+            num(r.get("late"), "{:d}"), " ".join(flags))
+
+
+def responder_severity(r: dict[str, Any]) -> str:
+    """bad when an answer came late or the deadline margin is gone; warn when muted."""
+    margin = r.get("margin_ms")
+    if (isinstance(r.get("late"), int) and r["late"] > 0) or (isinstance(margin, int | float) and margin < 0):
+        return "bad"
+    return "warn" if r.get("muted") else "ok"
+
+
+# -- drum ------------------------------------------------------------------------------------------
+MOTOR_COLUMNS = ("motor", "last hit", "hits/min", "refused")
+
+
+@dataclass(frozen=True)
+class DrumView:
+    configured: bool
+    link_state: str
+    port: str
+    firmware: str
+    heartbeat: str
+    severity: str
+
+
+def drum_view(snapshot: dict[str, Any]) -> DrumView:
+    drum = topic(snapshot, "drum")
+    if not drum:
+        return DrumView(False, "NOT CONFIGURED", DASH, DASH, DASH, "ok")
+    link = str(drum.get("link_state", "?")).upper()
+    severity = "ok" if link in ("CONNECTED", "UP", "OK") else "bad"
+    age = drum.get("heartbeat_age_ms")
+    if severity == "ok" and isinstance(age, int | float) and age > 300:
+        severity = "warn"
+    return DrumView(True, link, str(drum.get("port") or DASH), str(drum.get("firmware") or DASH),
+                    num(age, "{:.0f} ms"), severity)
+
+
+def last_hit(motor: dict[str, Any], clock_beat: Any) -> str:
+    """How long ago a motor struck: `last_hit_age_s` if published, else `last_hit` read as a beat position."""
+    age = motor.get("last_hit_age_s")
+    if isinstance(age, int | float):
+        return f"{age:.1f} s ago"
+    beat = motor.get("last_hit")
+    if isinstance(beat, int | float) and isinstance(clock_beat, int | float) and 0 <= clock_beat - beat < 1e5:
+        return f"{clock_beat - beat:.0f} beats ago"
+    return DASH
+
+
+def motor_rows(snapshot: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """(key, row) per motor: last hit, strikes in the last minute, strikes refused for safety."""
+    rows = []
+    clock_beat = topic(snapshot, "clock").get("beat")
+    for m in items(topic(snapshot, "drum").get("motors")):
+        key = str(m.get("motor", len(rows)))
+        refused = m.get("refused")
+        label = f"{key} {m['voice']}" if isinstance(m.get("voice"), str) and m["voice"] else key
+        rows.append((key, (label, last_hit(m, clock_beat), num(m.get("hits_per_min"), "{:.0f}"),
+                           num(refused, "{:d}") + (" !" if isinstance(refused, int) and refused > 0 else ""))))
+    return rows
+
+
+# -- OSC and MIDI ports ------------------------------------------------------------------------------
+class RateMeter:
+    """Messages per second from counters seen at successive polls (time injected for tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, window: float = 1.0) -> None:
+        self.clock = clock
+        self.window = window
+        self._last: dict[str, tuple[float, float]] = {}
+        self._rates: dict[str, float] = {}
+
+    def rate(self, key: str, count: Any) -> float | None:
+        """Rate of `count` since the last update at least `window` seconds ago; None until known."""
+        if not isinstance(count, int | float):
+            return None
+        now = self.clock()
+        previous = self._last.get(key)
+        if previous is None or count < previous[1]:  # first sight, or the counter restarted
+            self._last[key] = (now, count)
+            self._rates.pop(key, None)
+            return None
+        if now - previous[0] >= self.window:
+            self._rates[key] = (count - previous[1]) / (now - previous[0])
+            self._last[key] = (now, count)
+        return self._rates.get(key)
+
+
+OSC_COLUMNS = ("target", "msg/s", "sent", "errors", "address")
+
+
+def osc_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
+    rows = []
+    for t in items(topic(snapshot, "osc").get("targets")):
+        name = str(t.get("name", "?"))
+        per_s = t.get("msgs_per_s", rates.rate(f"osc:{name}", t.get("sent")))
+        errors = t.get("errors")
+        trouble = (isinstance(errors, int) and errors > 0) or t.get("state") == "unresolved"
+        rows.append((name, (name, num(per_s, "{:.1f}/s"), num(t.get("sent"), "{:d} sent"),
+                            num(errors, "{:d} err") + (" !" if trouble else ""),
+                            f"{t.get('host', '?')}:{t.get('port', '?')}")))
+    return rows
+
+
+def osc_last_error(snapshot: dict[str, Any]) -> str:
+    for t in items(topic(snapshot, "osc").get("targets")):
+        if t.get("last_error"):
+            return f"{t.get('name', '?')}: {t['last_error']}"
+    return ""
+
+
+def osc_cues(snapshot: dict[str, Any], limit: int = 3) -> list[str]:
+    """The most recent cue names (the `cues` list may hold strings or {name, bar, beat} dicts)."""
+    osc = topic(snapshot, "osc")
+    cues = osc.get("cues")
+    if not isinstance(cues, list) and isinstance(osc.get("cues_fired"), int):
+        return [f"{osc['cues_fired']} fired"]
+    out = []
+    for cue in cues if isinstance(cues, list) else []:
+        if isinstance(cue, dict):
+            where = f" @{cue['bar']}:{cue.get('beat', 1)}" if "bar" in cue else ""
+            out.append(f"{cue.get('name', '?')}{where}")
+        else:
+            out.append(str(cue))
+    return out[-limit:]
+
+
+PORT_COLUMNS = ("dir", "port", "status", "msgs", "msg/s")
+
+
+def port_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
+    """Inputs and outputs with present/missing, idle and error status in words."""
+    ports = topic(snapshot, "ports")
+    rows = []
+    for direction, key in (("in", "inputs"), ("out", "outputs")):
+        for p in items(ports.get(key)):
+            name = str(p.get("name", "?"))
+            if p.get("present") is False:
+                status = "MISSING"
+            elif isinstance(p.get("errors"), int) and p["errors"] > 0:
+                status = f"{p['errors']} err"
+            elif direction == "in" and p.get("idle_s") is None:
+                status = "silent"
+            else:
+                status = "ok"
+            per_s = rates.rate(f"port:{direction}:{name}", p.get("messages"))
+            rows.append((f"{direction}:{name}", (direction, name, status, num(p.get("messages"), "{:d}"),
+                                                  num(per_s, "{:.0f}/s"))))
+    return rows
+
+
+# -- log -------------------------------------------------------------------------------------------
+def log_lines(events: Iterable[Any], min_level: str = "warning", text: str = "",
+              limit: int = 200) -> list[tuple[str, str]]:
+    """(level, line) for the newest events at `min_level` or above containing `text`, oldest first."""
+    floor = LEVELS.index(min_level) if min_level in LEVELS else 0
+    needle = text.lower()
+    out = []
+    for e in events:
+        if not isinstance(e, dict):
+            continue
+        level = e.get("level") if e.get("level") in LEVELS else "info"
+        if LEVELS.index(level) < floor:
+            continue
+        stamp = time.strftime("%H:%M:%S", time.localtime(e["time"])) if isinstance(e.get("time"), int | float) \
+            else "--:--:--"
+        line = f"{stamp} {LEVEL_TAGS[level]:<4} {e.get('source', '?')}: {e.get('message', '')}"
+        if needle and needle not in line.lower():
+            continue
+        out.append((level, line))
+    return out[-limit:]
