@@ -110,7 +110,9 @@ def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFix
 
     assert main(["drum", "hello", "--port", str(tmp_path / "nothing")]) == 2
     assert "cannot open" in capsys.readouterr().err
-    assert main(["drum", "status", "--set", str(LIVE_SETS / "demo.toml")]) == 2
+    no_drum = tmp_path / "no-drum.toml"
+    no_drum.write_text('[clock]\nsource = "internal"\n')
+    assert main(["drum", "status", "--set", str(no_drum)]) == 2
     assert "has no [drum] section" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["drum", "test"])  # MOTOR is required
