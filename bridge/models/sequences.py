@@ -3,7 +3,10 @@
 Reading (note_seq midi_io via pretty_midi, then quantize_note_sequence and the extractors the
 drums_rnn / melody_rnn generators call):
 - note-on/off pairs per (track, channel, pitch); a note-off closes every open note of that pitch
-  started on an earlier tick; times in seconds through the tempo map;
+  started on an earlier tick; tempo and time signatures from track 0 only (pretty_midi ignores the
+  rest); times in seconds with pretty_midi's exact float operations (seconds per tick
+  60 / ((6e7 / tempo) * resolution), times scale * tick per tempo segment) and qpm read back from
+  that scale as note_seq does, so notes exactly on a half step round as in Magenta;
 - quantize at the generator's steps per quarter: step = int(seconds * steps_per_second + 0.5)
   (nearest 16th for 4 steps per quarter); a note whose end rounds onto its start lasts one step;
   one tempo and one time signature only (Magenta refuses changes);
@@ -78,18 +81,16 @@ def read_midi(path: str | os.PathLike) -> NoteSequence:
     if midi.type == 2:
         raise SequenceError(f"{path}: MIDI type 2 (asynchronous tracks) is not supported")
     tpq = midi.ticks_per_beat
-    tempos: list[tuple[int, int]] = []
     signatures: list[tuple[int, int, int]] = []
     raw: list[tuple[int, int, int, int, int, int]] = []  # start tick, end tick, pitch, velocity, track, channel
     programs: dict[tuple[int, int], int] = {}
+    tick_scales = pretty_midi_tick_scales(midi)
     for track_index, track in enumerate(midi.tracks):
         tick = 0
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         for message in track:
             tick += message.time
-            if message.type == "set_tempo":
-                tempos.append((tick, message.tempo))
-            elif message.type == "time_signature":
+            if message.type == "time_signature" and track_index == 0:  # pretty_midi reads track 0 only
                 signatures.append((tick, message.numerator, message.denominator))
             elif message.type == "program_change":
                 programs.setdefault((track_index, message.channel), message.program)
@@ -108,17 +109,14 @@ def read_midi(path: str | os.PathLike) -> NoteSequence:
                     open_notes[key] = keeping
                 else:
                     del open_notes[key]
-    seconds = _tick_to_seconds(sorted(tempos), tpq)
-    qpm = DEFAULT_QPM
-    if tempos:
-        tempos.sort()
-        first_tick, first = tempos[0]
-        qpm = 60e6 / first
-        if first_tick != 0 and abs(qpm - DEFAULT_QPM) > 1e-9:
-            raise SequenceError(f"{path}: tempo changes from 120 to {qpm:.2f} qpm after the start; "
-                                "Magenta models need one tempo")
-        if any(abs(60e6 / t - qpm) > 1e-9 for _, t in tempos[1:]):
-            raise SequenceError(f"{path}: tempo changes inside the file; Magenta models need one tempo")
+    seconds = tick_to_seconds(tick_scales)
+    # note_seq reads each tempo back from pretty_midi's tick scale; Magenta compares them exactly.
+    qpms = [60.0 / (scale * tpq) for _, scale in tick_scales]
+    qpm = qpms[0]
+    if any(q != qpm for q in qpms[1:]):
+        raise SequenceError(f"{path}: tempo changes from {qpm:.2f} to "
+                            f"{next(q for q in qpms[1:] if q != qpm):.2f} qpm inside the file; "
+                            "Magenta models need one tempo")
     signature = (4, 4)
     if signatures:
         signatures.sort()
@@ -136,21 +134,50 @@ def read_midi(path: str | os.PathLike) -> NoteSequence:
     return NoteSequence(notes, qpm, signature)
 
 
-def _tick_to_seconds(tempos: list[tuple[int, int]], tpq: int):
-    """Tick -> seconds through the tempo map (default 500000 us per quarter)."""
-    points = [(0, 0.0, 500000)]
-    for tick, tempo in tempos:
-        last_tick, last_seconds, last_tempo = points[-1]
-        points.append((tick, last_seconds + (tick - last_tick) * last_tempo / 1e6 / tpq, tempo))
+def pretty_midi_tick_scales(midi: mido.MidiFile) -> list[tuple[int, float]]:
+    """(tick, seconds per tick) tempo segments exactly as pretty_midi 0.2.11 builds them.
+
+    Only track 0 counts; the scale is 60 / ((6e7 / tempo) * resolution) (bpm first, not tempo / 1e6 / tpq,
+    which rounds differently); a tempo at tick 0 replaces the 120 qpm default, later ones are kept only
+    when their scale differs from the previous one.
+    """
+    tpq = midi.ticks_per_beat
+    scales = [(0, 60.0 / (120.0 * tpq))]
+    tick = 0
+    for message in midi.tracks[0] if midi.tracks else []:
+        tick += message.time
+        if message.type != "set_tempo":
+            continue
+        scale = 60.0 / ((6e7 / message.tempo) * tpq)
+        if tick == 0:
+            scales = [(0, scale)]
+        elif scale != scales[-1][1]:
+            scales.append((tick, scale))
+    return scales
+
+
+def tick_to_seconds(tick_scales: list[tuple[int, float]]):
+    """Tick -> seconds with pretty_midi's float operations, so half-step boundaries round as in Magenta.
+
+    pretty_midi fills an array segment by segment: time = segment start time + scale * (tick - segment
+    start tick), each segment starting at the previous segment's time of its own end tick.
+    """
+    starts: list[tuple[int, float, float]] = []  # segment start tick, start time, seconds per tick
+    start_time = 0.0
+    for index, (tick, scale) in enumerate(tick_scales):
+        if index:
+            previous_tick, _, previous_scale = starts[-1]
+            start_time = start_time + previous_scale * (tick - previous_tick)
+        starts.append((tick, start_time, scale))
 
     def convert(tick: int) -> float:
-        base = points[0]
-        for point in points:
-            if point[0] <= tick:
-                base = point
+        segment = starts[0]
+        for candidate in starts:
+            if candidate[0] <= tick:
+                segment = candidate
             else:
                 break
-        return base[1] + (tick - base[0]) * base[2] / 1e6 / tpq
+        return segment[1] + segment[2] * (tick - segment[0])
 
     return convert
 

@@ -1,10 +1,12 @@
 """MIDI file -> drum_kit drum tracks (class index per 16th step), read the way Magenta 2.1.4 does, without TF.
 
-Follows note_seq/Magenta: drum notes are channel-10 note-ons with velocity > 0; times are quantized to
-the nearest 16th at the file's tempo (half a step rounds up); a track starts at the bar holding its first
-note, ends one step after its last hit, and a gap of a bar or more starts a new track; tracks shorter
-than `min_bars` are dropped. Only the first tempo / time signature section is read (Magenta splits the
-file at changes; Groove MIDI files have one of each).
+Follows note_seq/Magenta: drum notes are channel-10 notes as pretty_midi pairs them (a note-on counts only
+once a later note-off closes it); tempo and time signatures come from track 0; times are quantized to
+the nearest 16th at the file's tempo with pretty_midi/note_seq's float operations (so exact half steps
+round the same way); a track starts at the bar holding its first note, ends one step after its last hit,
+and a gap of a bar or more starts a new track; tracks shorter than `min_bars` are dropped. Only the first
+tempo / time signature section is read (Magenta splits the file at changes; Groove MIDI files have one
+of each).
 """
 
 from __future__ import annotations
@@ -51,40 +53,83 @@ def read_hits(path: str | Path) -> DrumHits:
         midi = mido.MidiFile(str(path))
     except (OSError, EOFError, ValueError, KeyError, IndexError) as error:
         raise DrumTrackError(f"{path}: not a readable MIDI file ({error})") from None
-    tempo, numerator, denominator = 500000, 4, 4
-    seen_tempo = seen_signature = False
-    end_of_section: float = float("inf")
+    # Tempo and time signatures as pretty_midi reads them (track 0 only); Magenta's TimeChangeSplitter
+    # ends the first section at the first real change of either.
+    tick_scales = _tick_scales(midi)
+    numerator, denominator = 4, 4
+    end_of_section: float = float("inf") if len(tick_scales) == 1 else tick_scales[1][0]
     tick = 0
-    hits: dict[int, int] = {}
-    # Integer ticks, then seconds and steps with pretty_midi/note_seq's float formulas, so half-step
-    # boundaries round the same way as in Magenta.
-    for message in mido.merge_tracks(midi.tracks):
+    for message in midi.tracks[0] if midi.tracks else []:
         tick += message.time
-        if message.type == "set_tempo":
-            if not seen_tempo and tick == 0:
-                tempo, seen_tempo = message.tempo, True
-            elif message.tempo != tempo:
-                end_of_section = min(end_of_section, tick)
-        elif message.type == "time_signature":
-            if not seen_signature and tick == 0:
-                numerator, denominator, seen_signature = message.numerator, message.denominator, True
+        if message.type == "time_signature":
+            if tick == 0:
+                numerator, denominator = message.numerator, message.denominator
             elif (message.numerator, message.denominator) != (numerator, denominator):
                 end_of_section = min(end_of_section, tick)
-        elif message.type == "note_on" and message.velocity > 0 and message.channel == DRUM_CHANNEL:
-            if tick >= end_of_section:
-                continue
-            if message.note not in PITCH_CLASS:
-                raise DrumTrackError(f"{path}: drum pitch {message.note} is not in the drum_kit map")
-            tick_scale = 60.0 / ((6e7 / tempo) * midi.ticks_per_beat)  # pretty_midi's seconds per tick
-            qpm = 60.0 / (tick_scale * midi.ticks_per_beat)  # note_seq's tempo, read back from pretty_midi
-            step = int(tick_scale * tick * (STEPS_PER_QUARTER * qpm / 60.0) + 0.5)
-            hits[step] = hits.get(step, 0) | (1 << PITCH_CLASS[message.note])
+                break
+    tick_scale = tick_scales[0][1]
+    qpm = 60.0 / (tick_scale * midi.ticks_per_beat)  # note_seq's tempo, read back from pretty_midi
+    steps_per_second = STEPS_PER_QUARTER * qpm / 60.0
+    hits: dict[int, int] = {}
+    for start_tick, pitch in _drum_note_starts(midi):
+        if start_tick >= end_of_section:
+            continue
+        if pitch not in PITCH_CLASS:
+            raise DrumTrackError(f"{path}: drum pitch {pitch} is not in the drum_kit map")
+        # pretty_midi's seconds (scale * tick in the first tempo segment), then note_seq's rounding.
+        step = int(tick_scale * start_tick * steps_per_second + 0.5)
+        hits[step] = hits.get(step, 0) | (1 << PITCH_CLASS[pitch])
     steps_per_bar_float = STEPS_PER_QUARTER * 4 * numerator / denominator
     if steps_per_bar_float % 1:
         raise DrumTrackError(f"{path}: time signature {numerator}/{denominator} is not a whole number of 16ths")
     ordered = sorted(hits)
     return DrumHits(np.array(ordered, dtype=np.int64), np.array([hits[s] for s in ordered], dtype=np.int64),
                     int(steps_per_bar_float))
+
+
+def _tick_scales(midi: mido.MidiFile) -> list[tuple[int, float]]:
+    """(tick, seconds per tick) segments as pretty_midi builds them: track 0 only, a tempo at tick 0
+    replaces the 120 qpm default, a later one counts only if its scale differs from the previous."""
+    tpq = midi.ticks_per_beat
+    scales = [(0, 60.0 / (120.0 * tpq))]
+    tick = 0
+    for message in midi.tracks[0] if midi.tracks else []:
+        tick += message.time
+        if message.type == "set_tempo":
+            scale = 60.0 / ((6e7 / message.tempo) * tpq)
+            if tick == 0:
+                scales = [(0, scale)]
+            elif scale != scales[-1][1]:
+                scales.append((tick, scale))
+    return scales
+
+
+def _drum_note_starts(midi: mido.MidiFile) -> list[tuple[int, int]]:
+    """(start tick, pitch) of every channel-10 note pretty_midi keeps: a note exists only once a later
+    note-off (or velocity-0 note-on) on the same track closes it; one note-off closes all earlier
+    note-ons of its pitch, and one on the same tick as its note-on closes nothing but drops it."""
+    starts: list[tuple[int, int]] = []
+    for track in midi.tracks:
+        tick = 0
+        open_notes: dict[int, list[int]] = {}
+        for message in track:
+            tick += message.time
+            if message.type not in ("note_on", "note_off") or message.channel != DRUM_CHANNEL:
+                continue
+            if message.type == "note_on" and message.velocity > 0:
+                open_notes.setdefault(message.note, []).append(tick)
+                continue
+            started = open_notes.get(message.note)
+            if started is None:
+                continue
+            closing = [t for t in started if t != tick]
+            keeping = [t for t in started if t == tick]
+            starts.extend((t, message.note) for t in closing)
+            if closing and keeping:
+                open_notes[message.note] = keeping
+            else:
+                del open_notes[message.note]
+    return starts
 
 
 def split_tracks(hits: DrumHits, min_bars: int = 1, gap_bars: float = 1.0) -> list[np.ndarray]:

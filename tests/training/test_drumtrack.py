@@ -58,3 +58,25 @@ def test_unreadable_file_and_unknown_pitch(tmp_path: Path) -> None:
         read_tracks(bad)
     with pytest.raises(DrumTrackError, match="pitch 100"):
         read_tracks(write_drums(tmp_path / "odd.mid", [(0, 100)]))
+
+
+ROUNDING = Path(__file__).parents[1] / "models" / "data" / "rounding"
+
+
+@pytest.mark.parametrize("name", ["dropped_notes.mid", "half_step_84bpm.mid", "half_step_105bpm.mid",
+                                  "tempo_on_track1.mid"])
+def test_tracks_match_magenta_record(name: str) -> None:
+    # magenta.json: Magenta 2.1.4's training extraction (TimeChangeSplitter's first section,
+    # quantize_note_sequence(4), extract_drum_tracks(min_bars=0, gap_bars=1), drum_kit class masks),
+    # recorded by scripts/magenta_midi_agreement.py --record (see tests/models/test_models_rounding.py).
+    import json
+
+    expected = json.loads((ROUNDING / "magenta.json").read_text())[name]["train"]
+    assert [t.tolist() for t in read_tracks(ROUNDING / name, min_bars=0)] == expected
+
+
+def test_notes_pretty_midi_drops_are_not_hits() -> None:
+    # dropped_notes.mid: a snare never closed (step 2) and a hat closed on its own tick (step 4) are
+    # dropped; two kick note-ons (steps 6, 7) closed by one note-off both count.
+    [track] = read_tracks(ROUNDING / "dropped_notes.mid", min_bars=0)
+    assert np.nonzero(track)[0].tolist() == [0, 6, 7, 8]
