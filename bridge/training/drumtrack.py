@@ -17,20 +17,12 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from bridge.models.encodings import DEFAULT_DRUM_TYPE_PITCHES
+from bridge.models.sequences import pretty_midi_tick_scales
+
 STEPS_PER_QUARTER = 4
 DRUM_CHANNEL = 9
-# Magenta's DEFAULT_DRUM_TYPE_PITCHES: kick, snare, closed hat, open hat, low/mid/high tom, crash, ride.
-DRUM_TYPE_PITCHES: tuple[tuple[int, ...], ...] = (
-    (36, 35),
-    (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85),
-    (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22),
-    (46, 67, 72, 74, 79, 81, 26),
-    (45, 29, 41, 43, 61, 64, 84),
-    (48, 47, 60, 63, 77, 86, 87),
-    (50, 30, 62, 76, 83),
-    (49, 52, 55, 57, 58),
-    (51, 53, 59, 82),
-)
+DRUM_TYPE_PITCHES = DEFAULT_DRUM_TYPE_PITCHES
 PITCH_CLASS = {pitch: index for index, pitches in enumerate(DRUM_TYPE_PITCHES) for pitch in pitches}
 
 
@@ -55,7 +47,7 @@ def read_hits(path: str | Path) -> DrumHits:
         raise DrumTrackError(f"{path}: not a readable MIDI file ({error})") from None
     # Tempo and time signatures as pretty_midi reads them (track 0 only); Magenta's TimeChangeSplitter
     # ends the first section at the first real change of either.
-    tick_scales = _tick_scales(midi)
+    tick_scales = pretty_midi_tick_scales(midi)
     numerator, denominator = 4, 4
     end_of_section: float = float("inf") if len(tick_scales) == 1 else tick_scales[1][0]
     tick = 0
@@ -85,23 +77,6 @@ def read_hits(path: str | Path) -> DrumHits:
     ordered = sorted(hits)
     return DrumHits(np.array(ordered, dtype=np.int64), np.array([hits[s] for s in ordered], dtype=np.int64),
                     int(steps_per_bar_float))
-
-
-def _tick_scales(midi: mido.MidiFile) -> list[tuple[int, float]]:
-    """(tick, seconds per tick) segments as pretty_midi builds them: track 0 only, a tempo at tick 0
-    replaces the 120 qpm default, a later one counts only if its scale differs from the previous."""
-    tpq = midi.ticks_per_beat
-    scales = [(0, 60.0 / (120.0 * tpq))]
-    tick = 0
-    for message in midi.tracks[0] if midi.tracks else []:
-        tick += message.time
-        if message.type == "set_tempo":
-            scale = 60.0 / ((6e7 / message.tempo) * tpq)
-            if tick == 0:
-                scales = [(0, scale)]
-            elif scale != scales[-1][1]:
-                scales.append((tick, scale))
-    return scales
 
 
 def _drum_note_starts(midi: mido.MidiFile) -> list[tuple[int, int]]:
