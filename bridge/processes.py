@@ -1,8 +1,26 @@
-"""Ending helper processes (jackd, the firmware simulator) the same polite way everywhere."""
+"""Helper processes (jackd, the firmware simulator): tied to drumbridge's life, ended the same polite way."""
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
+import sys
+from collections.abc import Callable
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the kernel SIGTERM the child when drumbridge dies (Linux), else None.
+
+    Without it a crashed or killed show leaves jackd or a simulator spinning in the background.
+    """
+    if sys.platform != "linux":
+        return None
+
+    def arrange() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return arrange
 
 
 def terminate(process: subprocess.Popen, timeout: float = 5.0) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from pathlib import Path
 from threading import Thread
 from typing import IO
 
-from bridge.processes import terminate
+from bridge.processes import die_with_parent, terminate
 
 # the checkout's firmware/ (DRUMBRIDGE_FIRMWARE_DIR points elsewhere, e.g. a build tree)
 FIRMWARE_DIR = Path(os.environ.get("DRUMBRIDGE_FIRMWARE_DIR") or Path(__file__).resolve().parents[2] / "firmware")
@@ -73,7 +73,7 @@ class Simulator:
             self.link.unlink()  # a stale link from a killed run
         cmd = self.command()
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE if self.trace else subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+                                        stderr=subprocess.PIPE, preexec_fn=die_with_parent())
         Thread(target=self._drain, daemon=True).start()
         if self.trace is not None:
             self._trace_thread = Thread(target=self._write_trace, args=(self.process.stdout,), daemon=True)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import ctypes
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from types import TracebackType
 
-from bridge.processes import terminate
+from bridge.processes import die_with_parent, terminate
 
 
 class JackServer:
@@ -32,7 +29,7 @@ class JackServer:
         command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
                    "-r", str(self.rate), "-p", str(self.period)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                        preexec_fn=die_with_parent())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -74,8 +71,3 @@ def server_running(name: str | None = None) -> bool:
     result = subprocess.run([jack_lsp, "-s", server], env=env, capture_output=True, timeout=5)
     return result.returncode == 0 and b"not running" not in result.stderr
 
-
-def _die_with_parent() -> None:
-    """In the child before exec: the kernel sends SIGTERM to jackd if drumbridge dies without cleaning up."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
