@@ -21,6 +21,7 @@ def test_internal_clock_beats_reach_oscdump_and_clock_goes_out_on_midi(jack_serv
 [clock]
 source = "internal"
 bpm = 240.0
+output = "drumbridge clock out (osc test)"  # a name no other test's show can also be using
 
 [[osc.targets]]
 name = "vdmx"
@@ -28,7 +29,7 @@ host = "127.0.0.1"
 port = {oscdump.port}
 ''')
     show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
-    listener = ExternalInput("drumbridge clock out", monotonic_time, client="fake-live")
+    listener = ExternalInput("drumbridge clock out (osc test)", monotonic_time, client="fake-live")
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()
     try:

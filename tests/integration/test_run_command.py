@@ -17,15 +17,19 @@ pytestmark = pytest.mark.jack
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def test_run_then_ctrl_c_stops_cleanly(jack_server) -> None:  # noqa: ANN001
+def test_run_then_ctrl_c_stops_cleanly(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
     env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
-    process = subprocess.Popen([sys.executable, "-m", "bridge", "run", "live_sets/demo.toml", "--headless"],
+    # The demo set, with a clock port name no other test's show can also be using.
+    demo = (ROOT / "live_sets" / "demo.toml").read_text()
+    show_set = tmp_path / "demo.toml"
+    show_set.write_text(demo.replace("beats_per_bar = 4", 'beats_per_bar = 4\noutput = "drumbridge clock out (run test)"', 1))
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(show_set), "--headless"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
         ready = process.stderr.readline()
         assert "running" in ready and "ready in" in ready, ready
-        listener = ExternalInput("drumbridge clock out", client="fake-live")
+        listener = ExternalInput("drumbridge clock out (run test)", client="fake-live")
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and len(listener.received) < 48:
             time.sleep(0.01)
