@@ -116,7 +116,7 @@ class Show:
 
     def open_input(self, name: str) -> InputPort:
         """A virtual input whose messages reach the engine's inbox."""
-        port = self.ports.open_input(name, self.engine_post)
+        port = self.ports.open_input(name, self.engine.post_midi)
         self.port_set.inputs.append(port)
         return port
 
@@ -125,9 +125,6 @@ class Show:
         port = self.ports.open_output(name)
         self.port_set.outputs.append(port)
         return port
-
-    def engine_post(self, port: str, data: list[int], t: float) -> None:
-        self.engine.post_midi(port, data, t)
 
     # -- commands (run on the engine thread via self.commands) -------------------------------
     def _transport(self, action: str) -> None:

@@ -84,6 +84,20 @@ def ensure_midi_system(private_server: str = "drumbridge-jack") -> object | None
     return server
 
 
+def midi_system(private_jack: bool) -> object | None:
+    """Make sure ports can be created: start a private JACK server if asked, else fail clearly when none runs.
+
+    Returns the server drumbridge started (stop it at the end), or None.
+    """
+    if private_jack:
+        return ensure_midi_system()
+    if jack_missing():
+        server = os.environ.get("JACK_DEFAULT_SERVER", "default")
+        raise CliError(f"no JACK server {server!r} is running, so no MIDI ports can be made; start one "
+                       "(for example with qjackctl), or pass --private-jack")
+    return None
+
+
 def wait_for(runner: object, seconds: float | None) -> None:
     """Block until `seconds` pass, the engine stops, or Ctrl-C."""
     deadline = None if seconds is None else time.monotonic() + seconds

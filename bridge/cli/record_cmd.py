@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from bridge.cli.common import ensure_midi_system, install_sigterm, jack_missing, load_or_fail, wait_for
+from bridge.cli.common import install_sigterm, load_or_fail, midi_system, wait_for
 from bridge.cli.main import CliError
 
 
@@ -44,11 +43,7 @@ def handle(args: argparse.Namespace) -> int:
     install_sigterm()
     jack = None
     try:
-        if args.private_jack:
-            jack = ensure_midi_system()
-        elif jack_missing():
-            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
-            raise CliError(f"no JACK server {server!r} is running; start one or pass --private-jack")
+        jack = midi_system(args.private_jack)
         recorder = Recorder(out_path.open("w", encoding="utf-8"), path.read_text(encoding="utf-8"), str(path))
         try:
             show = Show(config, RecordingPorts(RtMidiPorts(monotonic_time), recorder), monotonic_time)

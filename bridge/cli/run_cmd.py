@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -11,10 +10,9 @@ from pathlib import Path
 
 from bridge.cli.common import (
     DEFAULT_SET,
-    ensure_midi_system,
     install_sigterm,
-    jack_missing,
     load_or_fail,
+    midi_system,
     wait_for,
 )
 from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
@@ -78,12 +76,7 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
     install_sigterm()
     jack = None
     try:
-        if private_jack:
-            jack = ensure_midi_system()
-        elif jack_missing():
-            server = os.environ.get("JACK_DEFAULT_SERVER", "default")
-            raise CliError(f"no JACK server {server!r} is running, so no MIDI ports can be made; start one "
-                           "(for example with qjackctl), or pass --private-jack")
+        jack = midi_system(private_jack)
         try:
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
         except GeneratorError as error:
