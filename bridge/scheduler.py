@@ -132,7 +132,9 @@ class BeatScheduler:
     def next_wakeup(self, now: float) -> float:
         """The earliest dispatch time among pending events (inf when none can be predicted)."""
         best = math.inf
-        for event in heapq.nsmallest(8, self._queue):
+        for event in sorted(self._queue):  # by beat; stop once no later event can be dispatched earlier
+            if self.clock.time_at(event.beat) - _MAX_LATENCY > best:
+                break
             if not event.cancelled:
                 best = min(best, self._dispatch_time(event))
         return best

@@ -78,3 +78,11 @@ def test_nothing_fires_while_stopped() -> None:
     scheduler.poll(10.0)
     assert fired == []
     assert scheduler.next_wakeup(10.0) == float("inf")
+
+
+def test_next_wakeup_sees_a_later_beat_with_a_longer_latency_behind_many_events() -> None:
+    scheduler = BeatScheduler(running_clock())
+    for k in range(20):
+        scheduler.schedule(4.0 + k * 0.001, lambda m: None)  # many events just before beat 4.02
+    scheduler.schedule(4.05, lambda m: None, latency=0.5)  # later beat, but due half a second earlier
+    assert scheduler.next_wakeup(0.0) == pytest.approx(4.05 * 0.5 - 0.5)
