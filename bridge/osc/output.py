@@ -46,6 +46,7 @@ from bridge.osc.control import OscControl
 from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
 from bridge.osc.namespace import control_addresses, output_addresses
 from bridge.osc.oscquery import OscQueryServer, build_tree
+from bridge.osc.oscquery_values import current_values, model_choices
 from bridge.osc.target import OscTarget, Resolver
 from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.telemetry import Telemetry
@@ -296,11 +297,14 @@ class OscOutput(Component):
             cue_types = [(c.osc_address, "") for c in self.cues.values()]
             specs = control_addresses(commands.specs(), sorted(self.responders), list(self.cues))
             specs += output_addresses(sorted(self.voices), sorted(self.responders), cue_types)
-            return build_tree(listen.prefix, specs)
+            topics = ["clock"] + [f"responder.{name}" for name in self.responders]
+            state = {topic: self.telemetry.get(topic) for topic in topics}
+            base = listen.prefix.rstrip("/")
+            values = {base + path: value for path, value in current_values(state).items()}
+            choices = {base + path: names for path, names in model_choices(state).items()}
+            return build_tree(listen.prefix, specs, values, choices)
 
-        info = {"NAME": "drumbridge", "OSC_IP": host, "OSC_PORT": self.control.port, "OSC_TRANSPORT": "UDP",
-                "EXTENSIONS": {"ACCESS": True, "DESCRIPTION": True, "TYPE": True, "VALUE": False,
-                               "RANGE": False, "LISTEN": False}}
+        info = {"NAME": "drumbridge", "OSC_IP": host, "OSC_PORT": self.control.port, "OSC_TRANSPORT": "UDP"}
         server = OscQueryServer(host, port, tree, info)
         try:
             server.start()
@@ -350,7 +354,9 @@ class OscOutput(Component):
                                 "commands": s.commands, "ignored": s.ignored, "malformed": s.malformed,
                                 "unknown": s.unknown, "bad_args": s.bad_args, "last_error": s.last_error}
         if self.oscquery is not None:
-            state["oscquery"] = {"port": self.oscquery.port, "requests": self.oscquery.requests,
+            q = self.oscquery.stats
+            state["oscquery"] = {"port": self.oscquery.port, "requests": q.requests, "websockets": q.websockets,
+                                 "refused": q.refused, "frames_sent": q.frames_sent,
                                  "announced": self.advertiser is not None and self.advertiser.registered.is_set()}
         self.telemetry.replace("osc", state)
 

@@ -75,8 +75,8 @@ def test_the_tree_lists_control_and_output_addresses(served) -> None:
     drumbridge = root["CONTENTS"]["drumbridge"]
     assert drumbridge["FULL_PATH"] == "/drumbridge"
     temperature = drumbridge["CONTENTS"]["responder"]["CONTENTS"]["drums"]["CONTENTS"]["temperature"]
-    assert temperature == {"FULL_PATH": "/drumbridge/responder/drums/temperature", "TYPE": "f", "ACCESS": 2,
-                           "DESCRIPTION": "sampling temperature (values: value)"}
+    assert temperature == {"FULL_PATH": "/drumbridge/responder/drums/temperature", "TYPE": "f", "ACCESS": 3,
+                           "RANGE": [{"MIN": 0.05, "MAX": 4.0}], "DESCRIPTION": "sampling temperature (values: value)"}
     status, beat = get(http_port, "/drumbridge/clock/beat")
     assert status == 200 and beat["TYPE"] == "ii" and beat["ACCESS"] == 1
     assert get(http_port, "/drumbridge/drum/kick")[1]["TYPE"] == "f"
@@ -89,7 +89,8 @@ def test_unknown_paths_and_attributes(served) -> None:
     _show, _osc_port, http_port = served
     assert get(http_port, "/drumbridge/nothing")[0] == 404
     assert get(http_port, "/drumbridge/clock/beat?COLOUR")[0] == 400
-    assert get(http_port, "/drumbridge/panic?TYPE")[0] == 204
+    assert get(http_port, "/drumbridge/panic?TYPE") == (200, {"TYPE": ""})  # an argument-less command
+    assert get(http_port, "/drumbridge/panic?RANGE")[0] == 204
 
 
 def test_announced_with_bonjour_on_the_listen_interface(announced) -> None:
