@@ -10,6 +10,7 @@ PACKAGES=(
   gcc-avr avr-libc arduino-core-avr
   simavr libsimavr-dev libelf-dev
   avrdude
+  chromium tesseract-ocr tesseract-ocr-eng
 )
 
 if [[ "$(uname -s)" != "Linux" ]]; then

@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--token", default=None,
                         help=f"token for a show that listens beyond localhost (or set ${TOKEN_ENV})")
     parser.add_argument("--refresh", type=float, default=15.0, metavar="HZ", help="redraws per second (1-30)")
+    parser.add_argument("--web", metavar="[HOST:]PORT", default=None,
+                        help="serve the dashboard to browsers on HOST:PORT instead (default host 127.0.0.1; "
+                        "any other host needs the token); each visit attaches to the show")
     # Used by `drumbridge run`, whose dashboard is this command in a child process:
     parser.add_argument("--owns-show", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)
@@ -56,6 +59,8 @@ def handle(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise CliError(f"--connect {error}") from None
     token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, token)
+    if args.web:
+        return serve_web(args.web, host, port, token)
     try:
         client = RemoteClient(host, port, token).connect()
     except RemoteError as error:
@@ -72,6 +77,21 @@ def handle(args: argparse.Namespace) -> int:
         app.run()
     finally:
         client.close()
+    return 0
+
+
+def serve_web(address: str, show_host: str, show_port: int, token: str) -> int:
+    """`--web`: serve the dashboard to browsers until Ctrl-C."""
+    from bridge.cli.web_dashboard import WebDashboardError, serve
+    from bridge.remote.client import parse_address
+
+    try:
+        host, port = ("127.0.0.1", int(address)) if address.isdigit() else parse_address(address, 8080)
+        serve(host, port, show_host, show_port, token)
+    except (ValueError, WebDashboardError) as error:
+        raise CliError(f"--web {error}") from None
+    except ImportError as error:
+        raise CliError(f"--web needs textual-serve ({error}); pip install 'drumbridge[web]'") from None
     return 0
 
 
