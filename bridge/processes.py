@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 
 
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that makes the kernel SIGTERM the child when drumbridge dies (Linux), else None.
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the kernel send `sig` to the child when drumbridge dies (Linux), else None.
 
     Without it a crashed or killed show leaves jackd or a simulator spinning in the background.
     """
@@ -18,7 +18,7 @@ def die_with_parent() -> Callable[[], None] | None:
         return None
 
     def arrange() -> None:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
 
     return arrange
 

@@ -61,6 +61,9 @@ def handle(args: argparse.Namespace) -> int:
     token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, token)
     if args.web:
         return serve_web(args.web, host, port, token)
+    from bridge.cli.web_dashboard import tie_to_web_server
+
+    tie_to_web_server()
     try:
         client = RemoteClient(host, port, token).connect()
     except RemoteError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from bridge.remote.config import is_loopback
 
 COOKIE = "drumbridge_token"
+CHILD_ENV = "DRUMBRIDGE_WEB_CHILD"  # set for the dashboards a browser visit starts
 MIN_TOKEN = 8
 
 
@@ -26,8 +28,19 @@ class WebDashboardError(ValueError):
 
 
 def dashboard_command(connect_host: str, connect_port: int) -> str:
-    """The command line each browser visit runs (the token travels in the environment, not argv)."""
-    return f"{shlex.quote(sys.executable)} -m bridge dashboard --connect {connect_host}:{connect_port}"
+    """The command line each browser visit runs (the token travels in the environment, not argv).
+
+    `exec` makes the dashboard the web server's own child, so it can be tied to the server's life.
+    """
+    return f"exec {shlex.quote(sys.executable)} -m bridge dashboard --connect {connect_host}:{connect_port}"
+
+
+def tie_to_web_server() -> None:
+    """In a dashboard a browser visit started: end with the web server, even when it is killed."""
+    from bridge.processes import die_with_parent
+
+    if os.environ.get(CHILD_ENV) and (arrange := die_with_parent(signal.SIGKILL)) is not None:
+        arrange()  # a viewer holds no show state: nothing to clean up
 
 
 def check_token(host: str, token: str) -> None:
@@ -54,6 +67,7 @@ def serve(host: str, port: int, connect_host: str, connect_port: int, token: str
     guard_token = "" if is_loopback(host) else token
     if token:
         os.environ["DRUMBRIDGE_TOKEN"] = token  # for the dashboards each visit starts
+    os.environ[CHILD_ENV] = "1"
 
     Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

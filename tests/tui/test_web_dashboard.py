@@ -48,6 +48,18 @@ def wait_for_http(url: str, process: subprocess.Popen[str], timeout: float = 20.
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+def children_of(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
 def stop(process: subprocess.Popen[str]) -> str:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -112,6 +124,14 @@ def test_the_browser_shows_the_running_show(show: int, tmp_path: Path) -> None:
                     break
             time.sleep(0.5)  # the page, its websocket and the dashboard process start in their own time
         assert "132" in text and "BPM" in text and "skins" in text, f"OCR read:\n{text}"
+        viewers = children_of(web.pid)
+        assert viewers, "no dashboard process for the visit"
+        web.kill()  # even a killed web server takes its dashboards with it
+        web.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in viewers):
+            time.sleep(0.05)  # the kernel delivers the parent-death signal on its own time
+        assert not any(Path(f"/proc/{pid}").exists() for pid in viewers), "a dashboard outlived its web server"
     finally:
         if browser is not None:
             browser.close()
