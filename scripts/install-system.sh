@@ -7,7 +7,7 @@ PACKAGES=(
   python3-venv python3-dev build-essential pkg-config
   jackd2 libjack-jackd2-dev
   liblo-tools socat
-  gcc-avr avr-libc arduino-core-avr
+  gcc-avr avr-libc arduino-core-avr arduino-builder
   simavr libsimavr-dev libelf-dev
   avrdude
   chromium tesseract-ocr tesseract-ocr-eng

@@ -21,7 +21,7 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
   heartbeat_age_ms, errors, dropped_notes, reboots, motors[] (motor, voice, last_hit, hits_per_min,
   refused, strikes, latency_ms), board (the firmware's own counters).
 
-Modules: `protocol` (the byte table, mirrored from firmware/src/protocol.h), `config` (`[drum]`),
+Modules: `protocol` (the byte table, mirrored from firmware/drumbridge/src/protocol.h), `config` (`[drum]`),
 `ports` (find/open the serial port), `transport` (reader/writer threads, reconnect), `drum` (the
 component), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
 """

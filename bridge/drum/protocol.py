@@ -1,4 +1,4 @@
-"""The drum link's byte protocol, mirrored from firmware/src/protocol.h: one table, pure encode/decode.
+"""The drum link's byte protocol, mirrored from firmware/drumbridge/src/protocol.h: one table, pure encode/decode.
 
 Plain MIDI note-on bytes strike motors (so hairless-midiserial and the Arduino MIDI library still
 work); Active Sensing (0xFE) is the heartbeat; SysEx `F0 7D <command> <data…> F7` carries

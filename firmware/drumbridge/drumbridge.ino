@@ -1,7 +1,7 @@
 // drumbridge drum firmware: MIDI over USB serial (115200 8N1) strikes the
 // drum motors. Open this sketch in the Arduino IDE, or build with
 // `make -C firmware`. Protocol: firmware/PROTOCOL.md. Pins: src/pins.h.
-// The logic lives in src/ (a link to firmware/src) so it builds on the host too.
+// The logic lives in src/ (plain C++, no Arduino calls but hal_avr.cpp) so it builds on the host too.
 #include <avr/wdt.h>
 
 #include "src/drum.h"

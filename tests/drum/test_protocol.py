@@ -9,7 +9,7 @@ import pytest
 
 from bridge.drum import protocol as p
 
-HEADER = Path(__file__).resolve().parents[2] / "firmware" / "src" / "protocol.h"
+HEADER = Path(__file__).resolve().parents[2] / "firmware" / "drumbridge" / "src" / "protocol.h"
 
 
 def test_requests_golden_bytes() -> None:
@@ -94,7 +94,7 @@ def _header_defines() -> dict[str, int]:
     return defines
 
 
-@pytest.mark.skipif(not HEADER.exists(), reason="firmware/src/protocol.h not in this checkout")
+@pytest.mark.skipif(not HEADER.exists(), reason="firmware/drumbridge/src/protocol.h not in this checkout")
 def test_table_matches_firmware_header() -> None:
     h = _header_defines()
     ours = {
@@ -125,7 +125,7 @@ def test_table_matches_firmware_header() -> None:
         assert h[f"DB_RESET_{name.upper().replace('-', '_')}"] == bit
 
 
-DOC = HEADER.parent.parent / "PROTOCOL.md"
+DOC = HEADER.parents[2] / "PROTOCOL.md"
 
 
 def _golden_lines() -> list[tuple[str, bytes]]:

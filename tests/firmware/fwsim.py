@@ -100,13 +100,14 @@ def sysex_messages(data: bytes) -> list[bytes]:
 
 def run_script(
     events: list[tuple[int, bytes | str]], ms: int, eeprom: Path | None = None,
-    mcusr: int | None = None, shield: bool = False,
+    mcusr: int | None = None, shield: bool = False, elf: Path | None = None,
 ) -> SimRun:
     """Runs the firmware for ms simulated milliseconds with timed input.
 
     events: (time_us, bytes) sends bytes at 115200 baud from time_us;
     (time_us, "reset") presses the reset button; (time_us, "hang") hangs the firmware.
     shield runs the DRIVER=shield build and reads motors from its 74HC595 latch.
+    elf runs another H-bridge firmware image (the Arduino IDE's build, say).
     """
     lines = []
     for t, what in events:
@@ -119,6 +120,8 @@ def run_script(
         cmd += ["--mcusr", f"{mcusr:02X}"]
     if shield:
         cmd += ["--elf", str(BUILD_DIR / "shield" / "drumbridge.elf"), "--driver", "shield"]
+    elif elf is not None:
+        cmd += ["--elf", str(elf)]
     proc = subprocess.run(
         cmd, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120
     )

@@ -47,8 +47,8 @@ def test_golden_example(block: list[tuple[str, bytes]]) -> None:
 
 
 def header_values(prefix: str) -> dict[str, int]:
-    """NAME -> value of every `#define DB_<prefix>NAME 0x..` in firmware/src/protocol.h."""
-    text = (FIRMWARE_DIR / "src" / "protocol.h").read_text(encoding="utf-8")
+    """NAME -> value of every `#define DB_<prefix>NAME 0x..` in firmware/drumbridge/src/protocol.h."""
+    text = (FIRMWARE_DIR / "drumbridge" / "src" / "protocol.h").read_text(encoding="utf-8")
     return {m.group(1): int(m.group(2), 16)
             for m in re.finditer(rf"#define DB_{prefix}(\w+)\s+0x([0-9A-Fa-f]+)", text)}
 
