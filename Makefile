@@ -7,13 +7,20 @@ PY := $(VENV)/bin/python
 SYSTEM_STAMP := $(VENV)/.system-installed
 PIP_STAMP := $(VENV)/.pip-installed
 
-.PHONY: demo test setup system venv firmware bench model clean
+.PHONY: demo test lint setup system venv firmware bench model clean
 
 demo: setup
 	$(PY) -m bridge demo
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# ruff (style, imports, likely bugs) on all Python; mypy (types) on the engine and the dashboard. Both read pyproject.toml.
+LINT_PATHS ?= bridge tui tests bench scripts
+
+lint: setup
+	$(PY) -m ruff check $(LINT_PATHS)
+	$(PY) -m mypy
 
 setup: system venv
 

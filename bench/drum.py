@@ -127,8 +127,10 @@ def main() -> int:
             "p50": round(percentile(latencies_ms, 50), 4), "p99": round(percentile(latencies_ms, 99), 4),
             "max": round(max(latencies_ms), 4), "target_p99": 0.5,
         },
-        "of_which_engine_wakeup_ms": {"p50": round(percentile(wake_ms, 50), 4), "p99": round(percentile(wake_ms, 99), 4)},
-        "of_which_drum_to_write_ms": {"p50": round(percentile(drum_ms, 50), 4), "p99": round(percentile(drum_ms, 99), 4)},
+        "of_which_engine_wakeup_ms": {"p50": round(percentile(wake_ms, 50), 4),
+                                      "p99": round(percentile(wake_ms, 99), 4)},
+        "of_which_drum_to_write_ms": {"p50": round(percentile(drum_ms, 50), 4),
+                                      "p99": round(percentile(drum_ms, 99), 4)},
         "heartbeat_interval_ms": {  # as written by the bridge
             "count": len(gaps_ms), "p50": round(percentile(gaps_ms, 50), 3) if gaps_ms else None,
             "p99_abs_error": round(percentile([abs(g - 100) for g in gaps_ms], 99), 3) if gaps_ms else None,

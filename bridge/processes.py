@@ -23,7 +23,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
     return arrange
 
 
-def terminate(process: subprocess.Popen, timeout: float = 5.0) -> None:  # type: ignore[type-arg]
+def terminate(process: subprocess.Popen, timeout: float = 5.0) -> None:
     """SIGTERM, wait up to `timeout`, then SIGKILL; returns once the process is gone."""
     if process.poll() is not None:
         return

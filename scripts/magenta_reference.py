@@ -29,8 +29,8 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import mido  # noqa: E402
-import numpy as np  # noqa: E402
 import note_seq  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow.compat.v1 as tf  # noqa: E402
 from magenta.contrib import rnn as contrib_rnn  # noqa: E402
 from magenta.models.drums_rnn import drums_rnn_model, drums_rnn_sequence_generator  # noqa: E402

@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--midi-dir", type=Path, default=ROOT.parent / "shared" / "data" / "groove-midi")
     parser.add_argument("--work-dir", type=Path, default=ROOT / ".model-work" / "train")
     parser.add_argument("--bundle", type=Path, default=None, help="default: WORK_DIR/drums.mag")
-    parser.add_argument("--python", default=None, help="TF + Magenta interpreter (default: found like drumbridge train)")
+    parser.add_argument("--python", default=None,
+                        help="TF + Magenta interpreter (default: found like drumbridge train)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-train", action="store_true", help="evaluate and install an already trained bundle")
     parser.add_argument("--no-install", action="store_true", help="leave bridge/models/builtin/ untouched")

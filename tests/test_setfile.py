@@ -28,7 +28,8 @@ def test_demo_set_is_internal_clock_at_120_with_osc_to_9000() -> None:
     ('[clock]\nsorce = "midi"\n', "clock.sorce: unknown key"),
     ('[clock]\nbpm = "fast"\n', "clock.bpm: input should be a valid number"),
     ('[clock]\nsource = "midy"\n', "clock.source: input should be 'midi', 'internal' or 'link'"),
-    ('[[osc.targets]]\nname = "v"\nhost = "h"\nport = 70000\n', "osc.targets[0].port: input should be less than or equal to 65535"),
+    ('[[osc.targets]]\nname = "v"\nhost = "h"\nport = 70000\n',
+     "osc.targets[0].port: input should be less than or equal to 65535"),
     ('[[osc.targets]]\nname = "v"\nport = 9000\n', "osc.targets[0].host: required key is missing"),
     ('[clock]\nport = "x"\noutput = "x"\n', "clock.port and clock.output must be different"),
 ])

@@ -121,7 +121,7 @@ class DashboardApp(App[None]):
         if commands != self._commands:
             self._commands = commands
             self.refresh_bindings()
-        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
+        link = found if isinstance(found := snapshot.get("link"), dict) else {}
         if self.source.owns_show and link.get("connected") is False and self._connected:
             self.exit(message="the show has stopped")  # a dashboard that owns its show ends with it
             return

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 
-def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
+def sync_rows(table: DataTable, rows: Sequence[tuple[str, Sequence[str | Text]]]) -> None:
     """Update changed cells, add new rows, drop vanished ones (rows keep their keys)."""
     wanted = {key for key, _ in rows}
     for row_key in list(table.rows):
@@ -34,7 +35,7 @@ def selected_key(table: DataTable) -> str | None:
     if table.row_count == 0:
         return None
     row = min(max(table.cursor_row, 0), table.row_count - 1)
-    return table.coordinate_to_cell_key((row, 0)).row_key.value
+    return table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
 
 
 def set_text(widget: Static, text: Text, layout: bool = False) -> None:

@@ -18,7 +18,7 @@ class TransportBar(Static):
         """Redraw from a telemetry snapshot."""
         view = transport_view(snapshot)
         name = topic(snapshot, "show").get("name") or "drumbridge"
-        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
+        link = found if isinstance(found := snapshot.get("link"), dict) else {}
         connected = link.get("connected", True)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {name} ", style="bold reverse")

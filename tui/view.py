@@ -145,7 +145,7 @@ def last_hit(motor: dict[str, Any], clock_beat: Any) -> str:
 
 def motor_rows(snapshot: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     """(key, row) per motor: last hit, strikes in the last minute, strikes refused for safety."""
-    rows = []
+    rows: list[tuple[str, tuple[str, ...]]] = []
     clock_beat = topic(snapshot, "clock").get("beat")
     for m in items(topic(snapshot, "drum").get("motors")):
         key = str(m.get("motor", len(rows)))
@@ -186,7 +186,7 @@ OSC_COLUMNS = ("target", "msg/s", "sent", "errors", "address")
 
 
 def osc_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
-    rows = []
+    rows: list[tuple[str, tuple[str, ...]]] = []
     for t in items(topic(snapshot, "osc").get("targets")):
         name = str(t.get("name", "?"))
         per_s = t.get("msgs_per_s", rates.rate(f"osc:{name}", t.get("sent")))
@@ -227,7 +227,7 @@ PORT_COLUMNS = ("dir", "port", "status", "msgs", "msg/s")
 def port_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
     """Inputs and outputs with present/missing, idle and error status in words."""
     ports = topic(snapshot, "ports")
-    rows = []
+    rows: list[tuple[str, tuple[str, ...]]] = []
     for direction, key in (("in", "inputs"), ("out", "outputs")):
         for p in items(ports.get(key)):
             name = str(p.get("name", "?"))
@@ -255,7 +255,7 @@ def log_lines(events: Iterable[Any], min_level: str = "warning", text: str = "",
     for e in events:
         if not isinstance(e, dict):
             continue
-        level = e.get("level") if e.get("level") in LEVELS else "info"
+        level = str(e.get("level")) if e.get("level") in LEVELS else "info"
         if LEVELS.index(level) < floor:
             continue
         stamp = time.strftime("%H:%M:%S", time.localtime(e["time"])) if isinstance(e.get("time"), int | float) \

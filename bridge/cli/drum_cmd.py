@@ -75,8 +75,8 @@ def _device(port: str, usb_ids: list[str] | None = None, serial_number: str = ""
     usb_ids = list(usb_ids or DEFAULT_USB_IDS)
     board = find_board(usb_ids, serial_number)
     if board is None:
-        seen = ", ".join(f"{p.device} ({p.vid:04x}:{p.pid or 0:04x})" if p.vid is not None else f"{p.device} (no USB id)"
-                         for p in list_serial_ports()) or "none"
+        seen = ", ".join(f"{p.device} ({p.vid:04x}:{p.pid or 0:04x})" if p.vid is not None
+                         else f"{p.device} (no USB id)" for p in list_serial_ports()) or "none"
         raise CliError(f"no drum board found by USB id ({', '.join(usb_ids)}"
                        f"{', serial number ' + serial_number if serial_number else ''}); serial ports: {seen}. "
                        "Give --port /dev/…")
@@ -204,7 +204,7 @@ ACTIONS = {"hello": _hello, "status": _status, "test": _test, "calibrate": _cali
 
 def handle_sim(args: argparse.Namespace) -> int:
     from bridge.cli.common import install_sigterm, wait_for
-    from bridge.drum.sim import SimulatorError, Simulator
+    from bridge.drum.sim import Simulator, SimulatorError
 
     install_sigterm()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def handle(args: argparse.Namespace) -> int:
     from bridge.midi.ports import list_ports as list_midi_ports
 
     try:
-        midi: dict[str, object] = {"api": api_name(chosen_api()), **list_midi_ports()}
+        midi: dict[str, Any] = {"api": api_name(chosen_api()), **list_midi_ports()}
     except MidiUnavailable as error:
         midi = {"api": None, "sources": [], "destinations": [], "error": str(error)}
     serial = [
@@ -35,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
     if "error" in midi:
         print(f"  {midi['error']}")
     for kind, label in (("destinations", "send to"), ("sources", "read from")):
-        for name in midi[kind]:  # type: ignore[union-attr]
+        for name in midi[kind]:
             print(f"  {label:9s}  {name}")
     print("serial:")
     if not serial:

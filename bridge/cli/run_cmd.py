@@ -65,9 +65,9 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
          private_jack: bool) -> int:
 
     from bridge.console import BeatPrinter
-    from bridge.responders.console import AnswerPrinter
     from bridge.midi.api import MidiUnavailable
     from bridge.midi.factory import RtMidiPorts
+    from bridge.responders.console import AnswerPrinter
     from bridge.responders.generator import GeneratorError
     from bridge.runner import RealtimeRunner
     from bridge.show import Show

@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Training needs TensorFlow + Magenta in a separate interpreter (see --python); "
         "running the model afterwards never does.",
     )
-    parser.add_argument("--midi-dir", required=True, type=Path, help="folder of .mid/.midi files (searched recursively)")
+    parser.add_argument("--midi-dir", required=True, type=Path,
+                        help="folder of .mid/.midi files (searched recursively)")
     parser.add_argument("--out", required=True, type=Path, help="the .mag bundle to write")
     parser.add_argument("--config", default="drum_kit", choices=SUPPORTED_CONFIGS, help="encoding (default drum_kit)")
     parser.add_argument("--layers", default=[256, 256, 256], type=parse_layers, help="LSTM sizes (default 256,256,256)")
@@ -56,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--learning-rate", default=0.001, type=float)
     parser.add_argument("--dropout-keep", default=0.5, type=float, help="dropout keep probability (default 0.5)")
     parser.add_argument("--eval-every", default=200, type=positive_int, help="steps between validation runs")
-    parser.add_argument("--patience", default=8, type=positive_int, help="validation runs without improvement before stopping")
+    parser.add_argument("--patience", default=8, type=positive_int,
+                        help="validation runs without improvement before stopping")
     parser.add_argument("--threads", default=1, type=positive_int, help="TensorFlow intra/inter-op threads (default 1)")
     parser.add_argument("--nice", default=10, type=int, help="niceness of the training process (default 10)")
     parser.add_argument("--validation-percent", default=10, type=int, help="validation share without info.csv")
@@ -64,7 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--work-dir", type=Path, default=None, help="checkpoints and cache (default OUT.train/)")
     parser.add_argument("--record", type=Path, default=None, help="training record JSON (default OUT.training.json)")
     parser.add_argument("--description", default=None, help="bundle description")
-    parser.add_argument("--python", default=None, help="Python with TensorFlow + Magenta (default: $DRUMBRIDGE_TRAIN_PYTHON, .venv-train, ...)")
+    parser.add_argument("--python", default=None,
+                        help="Python with TensorFlow + Magenta (default: $DRUMBRIDGE_TRAIN_PYTHON, .venv-train, ...)")
     parser.set_defaults(func=handle)
 
 

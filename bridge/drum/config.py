@@ -7,9 +7,17 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from bridge.config_base import Section
-
-from bridge.drum.protocol import (CAL_MAX_INTERVAL_MS, CAL_MAX_PHASE_MS, DEFAULT_MAP, DEFAULT_MOTOR_COUNT,
-                                  MAP_SLOTS, VEL_CURVES, VEL_MODES, Calibration, NoteMap)
+from bridge.drum.protocol import (
+    CAL_MAX_INTERVAL_MS,
+    CAL_MAX_PHASE_MS,
+    DEFAULT_MAP,
+    DEFAULT_MOTOR_COUNT,
+    MAP_SLOTS,
+    VEL_CURVES,
+    VEL_MODES,
+    Calibration,
+    NoteMap,
+)
 
 # Arduino (2341, 2a03), CH340 clones (1a86:7523), FTDI (0403); "*" matches any product id.
 DEFAULT_USB_IDS = ("2341:*", "2a03:*", "1a86:7523", "0403:*")

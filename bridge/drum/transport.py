@@ -3,9 +3,9 @@
 The engine thread only calls `send` and `take_events` (drain what the reader saw). `send` never
 blocks: when nothing is waiting it writes straight to the port's non-blocking descriptor (one
 `write(2)`, no thread hand-off, so a note leaves within microseconds); whatever the kernel does not
-take at once goes to a small bounded queue that the writer thread finishes. While the port is gone, `send` drops at once and counts it: nothing
-piles up to come out as a burst on replug. Bytes queued for a connection that has since died are
-dropped too (each item carries its connection number).
+take at once goes to a small bounded queue that the writer thread finishes. While the port is gone,
+`send` drops at once and counts it: nothing piles up to come out as a burst on replug. Bytes queued
+for a connection that has since died are dropped too (each item carries its connection number).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def _responder_named(show: Any, name: str) -> Any:
 
 
 def connect_responder(responder: Any, drum: Drum) -> None:
-    """Send a responder's answer notes to `drum.play(note, velocity, beat)` (the responder calls it ahead of the beat)."""
+    """Send a responder's answer notes to `drum.play(note, velocity, beat)` (called ahead of the beat)."""
     if responder is None:
         raise TypeError(f"[drum] input names responder {drum.config.input!r}, but the show built no such responder")
     add = getattr(responder, "add_note_listener", None)

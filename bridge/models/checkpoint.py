@@ -10,6 +10,8 @@ two checkpoint files is read that way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from google.protobuf.message import DecodeError
 
@@ -18,7 +20,7 @@ from bridge.models.errors import BundleError
 from bridge.models.sstable import SSTable
 
 # TensorFlow DataType enum values drumbridge reads.
-_DTYPES = {1: np.dtype("<f4"), 2: np.dtype("<f8"), 3: np.dtype("<i4"), 9: np.dtype("<i8")}
+_DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype("<f4"), 2: np.dtype("<f8"), 3: np.dtype("<i4"), 9: np.dtype("<i8")}
 _DTYPE_NAMES = {1: "float32", 2: "float64", 3: "int32", 9: "int64"}
 
 

@@ -10,6 +10,7 @@ from bridge.models.encodings import (
     DEFAULT_LOOKBACKS,
     ONE_DRUM_PITCHES,
     DrumOneHot,
+    Encoder,
     KeyMelodyEncoder,
     LookbackEncoder,
     MelodyOneHot,
@@ -27,7 +28,7 @@ class GeneratorConfig:
     generator_id: str
     model: str  # "drums_rnn" | "melody_rnn"
     description: str
-    make_encoder: Callable[[], object]
+    make_encoder: Callable[[], Encoder]
     steps_per_quarter: int = 4
     default_attn_length: int = 0
     min_note: int = MELODY_MIN_NOTE

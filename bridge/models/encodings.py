@@ -341,3 +341,7 @@ class KeyMelodyEncoder:
         if class_index == r:
             return NO_EVENT
         return self.min_note + class_index
+
+
+Encoder = OneHotEncoder | LookbackEncoder | KeyMelodyEncoder
+"""Any of the encoders above (what a generator config makes)."""

@@ -115,7 +115,7 @@ class Network:
         self.in_proj: np.ndarray  # input_size x 4H0: sparse input rows
         self.rec: list[np.ndarray] = []  # per layer: [input part | h] @ rec + bias (input part empty for layer 0 plain)
         self.bias: list[np.ndarray] = []
-        for i, hidden in enumerate(sizes):
+        for i in range(len(sizes)):
             kernel, bias = _prepare_gates(weights[f"lstm{i}/kernel"], weights[f"lstm{i}/bias"], f"cell_{i}")
             if i == 0:
                 k_x, k_h = kernel[:d], kernel[d:]
@@ -148,7 +148,8 @@ class Network:
         """Shapes must chain; a mismatch means a bundle this reader does not understand."""
         s = self.shape
         a = s.attn_size
-        expected = [("input projection of cell 0", self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
+        expected: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = [
+            ("input projection of cell 0", self.in_proj.shape, (s.input_size, 4 * s.layer_sizes[0]))]
         for i, hidden in enumerate(s.layer_sizes):
             if i == 0:
                 rows = hidden + (a if s.layout != "plain" else 0)
@@ -212,7 +213,7 @@ class Network:
         """Advance `state` by one input (sparse: indices and values); return the next-event logits."""
         layout = self.shape.layout
         x_gates = vals @ self.in_proj[idx]
-        layer_in = None
+        layer_in = state.h[0]  # layer 0 sets it before anything reads it
         for i in range(len(self.hidden)):
             if i == 0:
                 z = state.h[0] if layout == "plain" else np.concatenate((state.attns, state.h[0]))

@@ -16,7 +16,6 @@ from bridge.models.errors import ModelError
 from bridge.models.melodies import squash, transpose
 from bridge.models.session import Generation, Session
 
-
 _blas_limited = False
 
 

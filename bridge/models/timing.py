@@ -52,7 +52,7 @@ def time_answers(model: Model, steps: int = 32, primer_steps: int = 16, runs: in
             feed.append(t3 - t2)
             first.append(t4 - t3)
             answer.append(t5 - t3)
-    result = {"steps": steps, "primer_steps": primer_steps, "runs": runs}
+    result: dict[str, object] = {"steps": steps, "primer_steps": primer_steps, "runs": runs}
     result.update(percentiles(oneshot))
     result["answer_after_fed_call"] = percentiles(answer)
     result["first_step_after_call"] = percentiles(first)

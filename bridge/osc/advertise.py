@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 OSCJSON_TYPE = "_oscjson._tcp.local."
 OSC_UDP_TYPE = "_osc._udp.local."
-Report = Callable[[str, str], None]  # (level, message)
+Report = Callable[[str, str], object]  # (level, message); the result is ignored
 
 
 def _addresses(host: str) -> list[str]:

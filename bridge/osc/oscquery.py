@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -217,7 +217,7 @@ class OscQueryServer:
                 super().connection_made(transport)
                 if len(self.server.handler_tasks) > owner.max_connections:
                     owner.stats.refused += 1
-                    transport.abort()
+                    cast(asyncio.Transport, transport).abort()  # a socket transport, typed as the base
 
         return CappedConnection
 

@@ -48,7 +48,7 @@ def specs_from_wire(items: Any) -> list[CommandSpec]:
     specs = []
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
-            params = item.get("params") if isinstance(item.get("params"), list) else []
+            params = found if isinstance(found := item.get("params"), list) else []
             specs.append(CommandSpec(item["name"], str(item.get("help", "")), tuple(map(str, params))))
     return specs
 

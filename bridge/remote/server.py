@@ -28,7 +28,6 @@ from bridge.remote.protocol import (
 )
 from bridge.telemetry import LogEvent, Telemetry
 
-
 HELLO_TIMEOUT = 5.0  # seconds a new connection has to say hello
 SEND_TIMEOUT = 2.0  # a dashboard that cannot take a snapshot this long is dropped
 KEEPALIVE = 1.0  # seconds between snapshots when nothing changed

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bridge.setfile.models import ShowConfig
 
@@ -31,7 +32,7 @@ def _key(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     key = _key(tuple(p for p in error["loc"] if p not in ("function-after",)))
     kind = error["type"]
     message = error["msg"]

@@ -13,13 +13,13 @@ BEATS_1_3 = (0, 8)
 BEATS_2_4 = (4, 12)
 
 
-def classes_per_step(events: Sequence[int]) -> np.ndarray:
+def classes_per_step(events: Sequence[int] | np.ndarray) -> np.ndarray:
     """How many drum classes sound at each step (popcount of the drum_kit class index)."""
     values = np.asarray(events, dtype=np.int64)
     return np.array([bin(int(v)).count("1") for v in values], dtype=np.int64)
 
 
-def has_class(events: Sequence[int], drum_class: int) -> np.ndarray:
+def has_class(events: Sequence[int] | np.ndarray, drum_class: int) -> np.ndarray:
     """Boolean per step: does drum class `drum_class` (0 kick, 1 snare, ...) sound?"""
     return (np.asarray(events, dtype=np.int64) >> drum_class) & 1 == 1
 

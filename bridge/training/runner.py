@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,7 @@ class Interpreter:
     source: str
 
 
-def candidate_interpreters(explicit: str | None, environ: dict[str, str] | None = None) -> list[Interpreter]:
+def candidate_interpreters(explicit: str | None, environ: Mapping[str, str] | None = None) -> list[Interpreter]:
     """Interpreters to try, most specific first: --python, $DRUMBRIDGE_TRAIN_PYTHON, default venvs, this one."""
     environ = os.environ if environ is None else environ
     if explicit:

@@ -78,7 +78,7 @@ def find_split(
     else:
         if not 0 <= validation_percent <= 50 or not 0 <= test_percent <= 50:
             raise SplitError("validation and test percentages must each be between 0 and 50")
-        files = {name: [] for name in SPLITS}
+        files: dict[str, list[str]] = {name: [] for name in SPLITS}
         for path in sorted(root.rglob("*")):
             if path.suffix.lower() in MIDI_SUFFIXES and path.is_file():
                 relative = path.relative_to(root).as_posix()

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def load_split_tracks(split: dict, work_dir: Path, min_bars: int) -> dict[str, l
             continue
         started = time.monotonic()
         tracks, skipped = extract_tracks([root / f for f in files], min_bars)
-        np.savez(cache, **{str(i): t for i, t in enumerate(tracks)})
+        np.savez(cache, **{str(i): t for i, t in enumerate(tracks)})  # type: ignore[arg-type]  # stub: **kwds as allow_pickle
         result[name] = tracks
         emit("data", split=name, files=len(files), tracks=len(tracks), skipped=skipped,
              steps=int(sum(len(t) for t in tracks)), seconds=round(time.monotonic() - started, 1))
@@ -260,7 +261,7 @@ def train(args: argparse.Namespace) -> int:
 
     config = run_config(args, layers)
     state_path = work / "state.json"
-    state = {"config": config, "step": 0, "best_val": None, "best_step": None, "bad_evals": 0,
+    state: dict[str, Any] = {"config": config, "step": 0, "best_val": None, "best_step": None, "bad_evals": 0,
              "history": [], "stopped": None, "elapsed": 0.0}
     resumed = False
     if state_path.exists():

@@ -212,10 +212,12 @@ def test_live_notes_hold_faster_motors_so_all_land_together() -> None:
     config = DrumConfig(motors=[MotorConfig(motor=0, notes=[36], latency_ms=20),
                                 MotorConfig(motor=1, notes=[38], latency_ms=45)])
     rig = Rig(config)
-    run_virtual(rig.engine, rig.time, 1.0, inputs=[(0.5, "drum in", [0x99, 36, 100]), (0.5, "drum in", [0x99, 38, 100])])
+    run_virtual(rig.engine, rig.time, 1.0, inputs=[(0.5, "drum in", [0x99, 36, 100]),
+                                                   (0.5, "drum in", [0x99, 38, 100])])
     assert rig.notes() == []  # no route yet: the port is the show's business
     rig.engine.route("drum in", rig.drum.on_midi)
-    run_virtual(rig.engine, rig.time, 2.0, inputs=[(1.5, "drum in", [0x99, 36, 100]), (1.5, "drum in", [0x99, 38, 100])])
+    run_virtual(rig.engine, rig.time, 2.0, inputs=[(1.5, "drum in", [0x99, 36, 100]),
+                                                   (1.5, "drum in", [0x99, 38, 100])])
     # the snare (45 ms) goes at once, the kick (20 ms) 25 ms later: both on the skin at 1.545
     assert rig.notes() == [(pytest.approx(1.5), bytes((0x99, 38, 100))), (pytest.approx(1.525), bytes((0x99, 36, 100)))]
     assert rig.drum.live_latency() == pytest.approx(0.045)
@@ -226,7 +228,8 @@ def test_live_notes_without_alignment_go_at_once() -> None:
                                                   MotorConfig(motor=1, notes=[38], latency_ms=45)])
     rig = Rig(config)
     rig.engine.route("drum in", rig.drum.on_midi)
-    run_virtual(rig.engine, rig.time, 2.0, inputs=[(1.5, "drum in", [0x99, 36, 100]), (1.5, "drum in", [0x99, 38, 100])])
+    run_virtual(rig.engine, rig.time, 2.0, inputs=[(1.5, "drum in", [0x99, 36, 100]),
+                                                   (1.5, "drum in", [0x99, 38, 100])])
     assert [t for t, _ in rig.notes()] == [pytest.approx(1.5), pytest.approx(1.5)]
 
 

@@ -119,7 +119,7 @@ def test_table_matches_firmware_header() -> None:
     assert not mismatched, f"bridge/drum/protocol.py vs protocol.h (ours, theirs): {mismatched}"
     assert [n.removeprefix("DB_CTR_").lower() for n in h["counters"] if n != "DB_STATUS_COUNTERS"] == \
         list(p.STATUS_COUNTERS)
-    for code, name in p.ACK_NAMES.items():
+    for code in p.ACK_NAMES:
         assert code in h.values()
     for bit, name in p.RESET_CAUSES:
         assert h[f"DB_RESET_{name.upper().replace('-', '_')}"] == bit

@@ -22,7 +22,8 @@ def test_run_then_ctrl_c_stops_cleanly(jack_server, tmp_path: Path) -> None:  # 
     # The demo set, with a clock port name no other test's show can also be using.
     demo = (ROOT / "live_sets" / "demo.toml").read_text()
     show_set = tmp_path / "demo.toml"
-    show_set.write_text(demo.replace("beats_per_bar = 4", 'beats_per_bar = 4\noutput = "drumbridge clock out (run test)"', 1))
+    clock_out = 'beats_per_bar = 4\noutput = "drumbridge clock out (run test)"'
+    show_set.write_text(demo.replace("beats_per_bar = 4", clock_out, 1))
     process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(show_set), "--headless"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

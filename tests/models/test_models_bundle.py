@@ -7,14 +7,13 @@ import sys
 
 import numpy as np
 import pytest
-from tests.models.models_ckpt_writer import bundle_bytes, write_table, write_v2
-from tests.models.models_refdata import BUNDLES, MIDI, as_events, load_model, reference
 
-from bridge.models import BundleError, Model, UnsupportedModelError
-from bridge.models import protos
+from bridge.models import BundleError, Model, UnsupportedModelError, protos
 from bridge.models.bundle import canonical_name, load_network
 from bridge.models.checkpoint import read_v1
 from bridge.models.sstable import SSTable
+from tests.models.models_ckpt_writer import bundle_bytes, write_table, write_v2
+from tests.models.models_refdata import BUNDLES, MIDI, as_events, load_model, reference
 
 
 @pytest.mark.parametrize(

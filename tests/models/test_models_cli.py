@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.models.models_refdata import BUNDLES, MIDI, reference
 
 import bridge.cli.main as cli
+from tests.models.models_refdata import BUNDLES, MIDI, reference
 
 
 @pytest.fixture

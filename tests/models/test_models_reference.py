@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.models.models_refdata import DRUM_IDS, MIDI, as_events, load_model, reference, reference_cases
 
 from bridge.models import sequences
 from bridge.models.melodies import squash
+from tests.models.models_refdata import DRUM_IDS, MIDI, as_events, load_model, reference, reference_cases
 
 TOLERANCE = 1e-4
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.models.models_refdata import as_events, load_model, reference
 
 from bridge.models import DEFAULT_DRUM_TYPE_PITCHES, ModelError
 from bridge.models.encodings import NO_EVENT, NOTE_OFF, DrumOneHot, LookbackEncoder
+from tests.models.models_refdata import as_events, load_model, reference
 
 GROOVE = "drums_groove.mid"
 

@@ -6,7 +6,7 @@ import pytest
 
 from bridge.commands import CommandError
 from tests.responders.fakes import ToyDrums
-from tests.responders.rig import make_rig, note, set_text, cc
+from tests.responders.rig import cc, make_rig, note, set_text
 
 CALL = [*note(0.0, 36), *note(1.0, 38), *note(2.0, 36), *note(3.0, 38)]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import stat
 import sys
 from pathlib import Path
@@ -13,8 +12,7 @@ import pytest
 
 from bridge.cli.main import build_parser, main
 from bridge.training.progress import ProgressPrinter, format_seconds, render
-from bridge.training.runner import (PYTHON_ENV, TrainingError, candidate_interpreters, find_interpreter,
-                                    run_trainer)
+from bridge.training.runner import PYTHON_ENV, TrainingError, candidate_interpreters, find_interpreter, run_trainer
 from tests.training.synth import rock_bar, write_drums
 
 

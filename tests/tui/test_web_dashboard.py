@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli.web_dashboard import allowed, check_token, WebDashboardError
+from bridge.cli.web_dashboard import WebDashboardError, allowed, check_token
 from tests.rig.browser import Browser, chromium_path, ocr
 
 ROOT = Path(__file__).resolve().parents[2]
