@@ -13,6 +13,7 @@ from bridge.drum.transport import SerialTransport
 from bridge.routing import format_routing
 from bridge.setfile import SetFileError, load_set, parse_set
 from tests.rig.socat import SocatCable
+from tests.waiting import wait_until
 
 LIVE_SETS = Path(__file__).resolve().parents[2] / "live_sets"
 
@@ -75,21 +76,17 @@ def test_auto_transport_finds_the_board_when_it_appears(socat_cable: SocatCable)
         assert link.state == "searching" and not link.send(b"\x99\x24\x64")
         assert link.stats.dropped == 1
         present.append(str(socat_cable.a))
-        deadline = time.monotonic() + 1.0
-        while link.state != "connected" and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert link.state == "connected" and link.device == str(socat_cable.a)
+        wait_until(lambda: link.state == "connected", 1.0)
+        assert link.device == str(socat_cable.a)
         assert [e.kind for e in link.take_events()] == ["connected"]
         with open_serial(str(socat_cable.b), 115200) as far:
             assert link.send(b"\xFE" * 3)
             assert far.read(3) == b"\xFE" * 3
             far.write(b"\xF0\x7D\x60\x07\x00\xF7")
-            deadline = time.monotonic() + 1.0
-            data = b""
-            while len(data) < 6 and time.monotonic() < deadline:
-                data += b"".join(e.data for e in link.take_events() if e.kind == "data")
-                time.sleep(0.01)
-            assert data == b"\xF0\x7D\x60\x07\x00\xF7"
+            received = bytearray()
+            wait_until(lambda: len(received) >= 6, 1.0,
+                       pump=lambda: received.extend(b"".join(e.data for e in link.take_events() if e.kind == "data")))
+            assert received == b"\xF0\x7D\x60\x07\x00\xF7"
     finally:
         link.close()
     assert link.state == "disconnected"

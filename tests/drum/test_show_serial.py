@@ -15,6 +15,7 @@ from bridge.setfile import parse_set
 from bridge.show import Show
 from tests.drum.fake_board import FakeBoard
 from tests.rig.socat import SocatCable
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
 
@@ -37,15 +38,6 @@ motor = 1
 name = "snare"
 notes = [38, 40]
 """
-
-
-def wait_until(predicate, timeout: float = 3.0) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return False
 
 
 @pytest.fixture
@@ -99,20 +91,20 @@ def test_notes_from_jack_come_out_as_midi_bytes_and_heartbeat_keeps_cadence(
 
 def test_unplug_drops_notes_and_replug_reconnects_within_a_second(show: Show, socat_cable: SocatCable) -> None:
     board = FakeBoard(socat_cable.b)
-    assert wait_until(lambda: drum_state(show).get("firmware") == "1.0.0")
+    wait_until(lambda: drum_state(show).get("firmware") == "1.0.0")
     board.close()
     socat_cable.stop()
-    assert wait_until(lambda: drum_state(show).get("link_state") == "searching", 2.0)
+    wait_until(lambda: drum_state(show).get("link_state") == "searching", 2.0)
     for _ in range(5):
         show.commands.engine.post_command(lambda: show.drum.hit_now(36, 100))
-    assert wait_until(lambda: drum_state(show).get("dropped_notes") == 5, 2.0)
+    wait_until(lambda: drum_state(show).get("dropped_notes") == 5, 2.0)
     assert drum_state(show)["errors"] >= 1
 
     replugged = time.monotonic()
     socat_cable.start()
     board = FakeBoard(socat_cable.b, boot=False)
     try:
-        assert wait_until(lambda: drum_state(show).get("link_state") == "connected", 1.0)
+        wait_until(lambda: drum_state(show).get("link_state") == "connected", 1.0)
         assert time.monotonic() - replugged < 1.0
         # a fresh connection says hello, then pushes the set file's calibration again
         assert board.wait(lambda b: b.commands(p.CMD_CAL_SET), 2.0)
@@ -135,7 +127,7 @@ def test_reboot_notice_pushes_calibration_again(show: Show, socat_cable: SocatCa
         assert board.cal[0].forward_ms == 30
         assert board.wait(lambda b: len(b.commands(p.CMD_CAL_SET)) == pushes + 1, 2.0), board.commands(p.CMD_CAL_SET)
         assert board.cal[0].forward_ms == 35 and board.note_map.notes == {36: 0, 38: 1, 40: 1}
-        assert wait_until(lambda: drum_state(show).get("reboots") == 1)
+        wait_until(lambda: drum_state(show).get("reboots") == 1)
         assert drum_state(show)["last_reset"] == "watchdog"
     finally:
         board.close()
@@ -144,13 +136,13 @@ def test_reboot_notice_pushes_calibration_again(show: Show, socat_cable: SocatCa
 def test_drum_commands_reach_the_board(show: Show, socat_cable: SocatCable) -> None:
     board = FakeBoard(socat_cable.b)
     try:
-        assert wait_until(lambda: drum_state(show).get("firmware") == "1.0.0")
+        wait_until(lambda: drum_state(show).get("firmware") == "1.0.0")
         show.commands.submit("drum.test", 2, 77)
         show.commands.submit("drum.calibrate", 1, 40, 10, 45)
         assert board.wait(lambda b: b.commands(p.CMD_TEST_STRIKE) == [bytes((2, 77))])
         assert board.wait(lambda b: b.cal[1].forward_ms == 40 and b.cal[1].back_ms == 45)
-        assert wait_until(lambda: drum_state(show)["motors"][2]["strikes"] == 1)
+        wait_until(lambda: drum_state(show)["motors"][2]["strikes"] == 1)
         show.commands.submit("drum.reconnect")
-        assert wait_until(lambda: len(board.commands(p.CMD_HELLO)) >= 2, 2.0)
+        wait_until(lambda: len(board.commands(p.CMD_HELLO)) >= 2, 2.0)
     finally:
         board.close()

@@ -16,6 +16,7 @@ from bridge.midi.ports import ExternalOutput
 from bridge.runner import RealtimeRunner
 from bridge.setfile import parse_set
 from bridge.show import Show
+from tests.waiting import wait_until
 
 needs_sim = pytest.mark.skipif(
     not (drum_sim.FIRMWARE_DIR / "Makefile").exists() or shutil.which("avr-gcc") is None
@@ -39,15 +40,6 @@ latency_ms = 12
 motor = 1
 notes = [38]
 """
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def motor_rows(trace: Path) -> list[tuple[int, int, str]]:
@@ -90,8 +82,8 @@ def test_notes_strike_real_firmware_and_reboot_restores_calibration(
     runner.start()
     live = None
     try:
-        assert wait_until(lambda: show.telemetry.get("drum").get("firmware") == "1.0.0")
-        assert wait_until(lambda: show.drum.motors[1].calibration is not None)  # read from the board
+        wait_until(lambda: show.telemetry.get("drum").get("firmware") == "1.0.0")
+        wait_until(lambda: show.drum.motors[1].calibration is not None)  # read from the board
         time.sleep(0.3)  # calibration push answered
         live = ExternalOutput("drumbridge drum in")
         live.send([0x99, 36, 127])
@@ -106,7 +98,7 @@ def test_notes_strike_real_firmware_and_reboot_restores_calibration(
         assert [round(d / 1000) for _, d in strikes(rows, 1)[0]] == [30, 20, 30]  # the board's defaults
 
         simulator.reset()  # reset button: RAM calibration gone until drumbridge pushes it again
-        assert wait_until(lambda: show.telemetry.get("drum").get("last_reset") == "external")
+        wait_until(lambda: show.telemetry.get("drum").get("last_reset") == "external")
         time.sleep(0.3)
         live.send([0x99, 36, 127])
         time.sleep(0.3)
@@ -156,7 +148,7 @@ def test_drum_sim_command_serves_the_firmware_and_traces_motor_pins(tmp_path: Pa
                                 "--trace", str(trace), "--seconds", "4"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert wait_until(link.exists, 10.0), process.stderr.read() if process.poll() is not None else "no pty"
+        wait_until(link.exists, 10.0, what=lambda: process.stderr.read() if process.poll() is not None else "no pty")
         with DrumClient.open(str(link)) as board:
             assert board.hello().version == "1.0.0"
             assert board.test(1, 127).ok

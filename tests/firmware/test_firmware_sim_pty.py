@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.firmware.fwsim import SIM_BINARY, sysex_messages
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("sim")
 
@@ -34,14 +35,6 @@ def motor_states(trace: Path, motor: int) -> list[str]:
         return []
     rows = [r.split(",") for r in trace.read_text().splitlines()[1:]]
     return [r[2] for r in rows if len(r) == 3 and r[1] == str(motor)]
-
-
-def wait_for(predicate, timeout_s: float) -> bool:
-    """Polls predicate until it is true or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_pty_bridges_bytes_both_ways_in_real_time(tmp_path: Path) -> None:
@@ -66,7 +59,7 @@ def test_pty_bridges_bytes_both_ways_in_real_time(tmp_path: Path) -> None:
         assert sysex_messages(reply) == [bytes.fromhex("F0 7D 41 01 01 00 00 04 00 F7")]
         assert elapsed < 2.0  # real time, not stuck (the sim needs ~1 ms of its own time)
         os.write(fd, bytes([0x90, 36, 127]))
-        assert wait_for(lambda: len(motor_states(trace, 0)) >= 4, 10.0)  # trace flushes every 0.1 s
+        wait_until(lambda: len(motor_states(trace, 0)) >= 4, 10.0)  # trace flushes every 0.1 s
         proc.send_signal(signal.SIGUSR1)  # reset button: a second boot notice
         again = read_until(fd, b"\xf7", 10.0)
         assert sysex_messages(again)[0][:8] == bytes.fromhex("F0 7D 70 01 01 00 00 02")

@@ -14,6 +14,7 @@ from bridge.runner import RealtimeRunner
 from bridge.setfile import parse_set
 from bridge.show import Show
 from bridge.timebase import monotonic_time
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
 
@@ -55,22 +56,12 @@ def follower_show(jack_server):  # noqa: ANN001, ANN201
         runner.stop()
 
 
-def wait_until(predicate, timeout: float = 2.0) -> bool:  # noqa: ANN001
-    """Poll a condition set by the engine thread (real ports are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
-
-
 def test_follows_tempo_beats_and_transport_over_jack(follower_show) -> None:  # noqa: ANN001
     show, live = follower_show
     clock = show.engine.clock
     live.out.send([0xFA])  # Start
     live.play_ticks(24 * 6)  # six beats at 120 BPM
-    assert wait_until(lambda: clock.ticks == 24 * 6)
+    wait_until(lambda: clock.ticks == 24 * 6)
     assert clock.transport is Transport.RUNNING
     assert clock.status is ClockStatus.LOCKED
     assert clock.bpm == pytest.approx(120.0, abs=0.3)
@@ -78,15 +69,15 @@ def test_follows_tempo_beats_and_transport_over_jack(follower_show) -> None:  # 
     assert clock.dropped_ticks == 0
 
     # No more ticks while running: stalled, and nothing gets scheduled into the void.
-    assert wait_until(lambda: show.telemetry.get("clock").get("status") == "stalled", timeout=1.0)
+    wait_until(lambda: show.telemetry.get("clock").get("status") == "stalled", timeout=1.0)
 
     live.out.send([0xFC])  # Stop
-    assert wait_until(lambda: clock.transport is Transport.STOPPED)
+    wait_until(lambda: clock.transport is Transport.STOPPED)
     live.out.send([0xF2, 16, 0])  # Song Position Pointer: sixteenth 16 = beat 4
-    assert wait_until(lambda: clock.beat_at(time.monotonic()) == 4.0)
+    wait_until(lambda: clock.beat_at(time.monotonic()) == 4.0)
     live.out.send([0xFB])  # Continue
     live.play_ticks(24)
-    assert wait_until(lambda: clock.transport is Transport.RUNNING)
+    wait_until(lambda: clock.transport is Transport.RUNNING)
     assert clock.beat_at(time.monotonic()) == pytest.approx(5.0, abs=0.15)
     kinds = [e.message for e in show.telemetry.recent() if e.source == "clock"]
     assert kinds == ["transport start at beat 0", "transport stop at beat 6", "transport continue at beat 4"]
@@ -97,8 +88,8 @@ def test_corrupt_bytes_on_an_input_are_counted_not_fatal(follower_show) -> None:
     received: list[object] = []
     show.engine.route("drumbridge clock", lambda message, t: received.append(message))
     live.out.send([0x90, 60, 100])
-    assert wait_until(lambda: len(received) == 1)
+    wait_until(lambda: len(received) == 1)
     show.engine.post_midi("drumbridge clock", [0x90, 200], time.monotonic())  # truncated, bad data byte
-    assert wait_until(lambda: show.engine.midi_errors == 1)
+    wait_until(lambda: show.engine.midi_errors == 1)
     live.out.send([0x80, 60, 0])
-    assert wait_until(lambda: len(received) == 2)
+    wait_until(lambda: len(received) == 2)

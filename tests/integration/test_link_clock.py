@@ -8,31 +8,23 @@ import pytest
 
 from bridge.clock.ephemera import ClockStatus, Transport
 from bridge.clock.link import LinkClock, open_link_session
+from tests.waiting import wait_until
 
 aalink = pytest.importorskip("aalink", reason="aalink (the 'link' extra) not installed")
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_link_peer_sets_tempo_and_starts_transport() -> None:
     ours = LinkClock(open_link_session(120.0, 4.0))
     peer = open_link_session(120.0, 4.0)
     try:
-        assert wait_until(lambda: ours.session.num_peers >= 1), "Link peers did not find each other on loopback"
+        wait_until(lambda: ours.session.num_peers >= 1, what="Link peers to find each other on loopback")
         peer.tempo = 133.0
-        assert wait_until(lambda: (ours.poll(time.monotonic()), abs(ours.bpm - 133.0) < 0.01)[1])
+        wait_until(lambda: (ours.poll(time.monotonic()), abs(ours.bpm - 133.0) < 0.01)[1])
         assert ours.snapshot(time.monotonic()).status is ClockStatus.LOCKED
         assert ours.transport is Transport.STOPPED
         peer.playing = True
         changes: list = []
-        assert wait_until(lambda: bool(changes.extend(ours.poll(time.monotonic())) or changes))
+        wait_until(lambda: bool(changes.extend(ours.poll(time.monotonic())) or changes))
         assert [c.kind for c in changes] == ["start"]
         now = time.monotonic()
         ours.poll(now)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pydantic
 import pytest
@@ -20,17 +19,8 @@ from bridge.setfile import SetFileError, parse_set
 from bridge.show import Show
 from bridge.timebase import ManualTime
 from tests.tui.show_rig import StandIn, make_show, step
+from tests.waiting import wait_until
 from tui.app import DashboardApp
-
-
-def wait_until(condition: Callable[[], bool], pump: Callable[[], None] = lambda: None, timeout: float = 5.0) -> None:
-    """Poll `condition` (running `pump` between tries) until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        pump()
-        time.sleep(0.01)
 
 
 @pytest.fixture
