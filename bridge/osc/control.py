@@ -27,20 +27,16 @@ from typing import Any
 from pythonosc.osc_packet import OscPacket
 
 from bridge.commands import CommandError, Commands
+from bridge.flags import parse_flag
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
 log = logging.getLogger(__name__)
 
 
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        if value.lower() in ("1", "true", "on", "yes", "mute"):
-            return True
-        if value.lower() in ("0", "false", "off", "no", "unmute"):
-            return False
-        raise ValueError(f"expected on/off, got {value!r}")
-    return bool(value)
+def _to_muted(value: Any) -> bool:
+    """A mute argument: any on/off word, or "mute"/"unmute"."""
+    return parse_flag(value, true_words=("mute",), false_words=("unmute",))
 
 
 def _to_float(value: Any) -> float:
@@ -51,7 +47,7 @@ def _to_float(value: Any) -> float:
 
 # Argument conversions for the commands the issue names; other commands get the OSC values as sent.
 COERCE: dict[str, tuple[Callable[[Any], Any], ...]] = {
-    "responder.mute": (str, _to_bool),
+    "responder.mute": (str, _to_muted),
     "responder.temperature": (str, _to_float),
     "transport": (str,),
     "osc.cue": (str,),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bridge.commands import Commands
+from bridge.flags import parse_flag
 from bridge.responders.caller import DemoCaller
 from bridge.responders.config import ResponderConfig
 from bridge.responders.generator import load_generator
@@ -69,18 +70,6 @@ def _connect_osc(show: Show, responder: Responder) -> None:
     responder.add_state_listener(send_state)
 
 
-def flag(value: Any) -> bool:
-    """A boolean from a command argument: True/False, 1/0, "on"/"off", "true"/"false", "yes"/"no"."""
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in ("1", "on", "true", "yes"):
-            return True
-        if text in ("0", "off", "false", "no"):
-            return False
-        raise ValueError(f"expected on/off, got {value!r}")
-    return bool(value)
-
-
 def register_commands(commands: Commands, responders: list[Responder]) -> None:
     """The `responder.*` commands the dashboard, OSC control and CLI share (none in a show without responders)."""
     if not responders:
@@ -100,7 +89,7 @@ def register_commands(commands: Commands, responders: list[Responder]) -> None:
 
     @command("responder.mute", "mute (on) or unmute (off) a responder's answers")
     def mute(name: str, on: Any) -> None:
-        find(name).set_muted(flag(on))
+        find(name).set_muted(parse_flag(on))
 
     @command("responder.temperature", "set a responder's sampling temperature (0.05..4)")
     def temperature(name: str, value: Any) -> None:
@@ -113,7 +102,7 @@ def register_commands(commands: Commands, responders: list[Responder]) -> None:
 
     @command("responder.loop", "loop the last answer (on) or go back to the set mode (off)")
     def loop(name: str, on: Any) -> None:
-        find(name).set_loop(flag(on))
+        find(name).set_loop(parse_flag(on))
 
     @command("responder.mutate", "regenerate the looped answer from the last call")
     def mutate(name: str) -> None:
