@@ -1,7 +1,8 @@
 """Protobuf message classes for Magenta bundles and TensorFlow checkpoints, built with the descriptor API.
 
-The schemas are the ones written out in `proto/generator.proto` and `proto/tf_checkpoint.proto`
-(field numbers as in Magenta and TensorFlow). Building them at import time from a
+This module is the only copy of the schemas: the tables below list each message's fields with
+Magenta's (generator.proto) and TensorFlow's (tensor_slice/saved_tensor_slice/tensor_bundle/meta_graph)
+field numbers, for the parts a bundle uses. Building them at import time from a
 FileDescriptorProto instead of committing protoc output keeps drumbridge free of gencode/runtime
 version pins: it needs only `descriptor_pool` and `message_factory.GetMessageClass`, so it works with
 the project's protobuf floor (4.25) up to 7.x (tested with 7.36.2).
@@ -23,22 +24,25 @@ _MAGENTA = {
     "BundleDetails": [("description", 1, "string", False)],
     "GeneratorBundle": [
         ("generator_details", 1, "GeneratorDetails", False),
-        ("checkpoint_file", 2, "bytes", True),
+        ("checkpoint_file", 2, "bytes", True),  # one TF V1 checkpoint file (V2: .index then .data)
         ("metagraph_file", 3, "bytes", False),
         ("bundle_details", 4, "BundleDetails", False),
     ],
 }
 
+# TensorFlow's messages; unknown fields are skipped when parsing.
 _TF = {
     "Dim": [("size", 1, "int64", False), ("name", 2, "string", False)],
     "TensorShapeProto": [("dim", 2, "Dim", True), ("unknown_rank", 3, "bool", False)],
-    "Extent": [("start", 1, "int64", False), ("length", 2, "int64", False)],
+    "Extent": [("start", 1, "int64", False), ("length", 2, "int64", False)],  # no length: the whole dimension
     "TensorSliceProto": [("extent", 1, "Extent", True)],
-    "TensorProto": [
+    "TensorProto": [  # dtype: DataType enum, 1 DT_FLOAT, 2 DT_DOUBLE, 3 DT_INT32, 9 DT_INT64
         ("dtype", 1, "int32", False), ("tensor_shape", 2, "TensorShapeProto", False),
         ("tensor_content", 4, "bytes", False), ("float_val", 5, "float", True),
         ("double_val", 6, "double", True), ("int_val", 7, "int32", True), ("int64_val", 10, "int64", True),
     ],
+    # V1 checkpoints (saved_tensor_slice.proto): an SSTable whose "" key holds the meta and whose other keys
+    # hold one slice of one variable each.
     "SavedSliceMeta": [
         ("name", 1, "string", False), ("shape", 2, "TensorShapeProto", False),
         ("type", 3, "int32", False), ("slice", 4, "TensorSliceProto", True),
@@ -56,12 +60,16 @@ _TF = {
     "PackedSavedSlice": [("name", 1, "string", False), ("slice", 2, "TensorSliceProto", False),
                          ("data", 3, "PackedTensorProto", False)],
     "PackedSavedTensorSlices": [("data", 2, "PackedSavedSlice", False)],
+    # V2 checkpoints (tensor_bundle.proto): the .index SSTable maps each variable name to where its raw bytes
+    # sit in the .data shard; the "" key holds a BundleHeaderProto.
     "BundleHeaderProto": [("num_shards", 1, "int32", False), ("endianness", 2, "int32", False)],
     "BundleEntryProto": [
         ("dtype", 1, "int32", False), ("shape", 2, "TensorShapeProto", False), ("shard_id", 3, "int32", False),
         ("offset", 4, "int64", False), ("size", 5, "int64", False), ("crc32c", 6, "fixed32", False),
         ("slices", 7, "TensorSliceProto", True),
     ],
+    # Just enough of a MetaGraphDef to read the graph's state and input shapes; the repeated *Entry fields
+    # are maps on the wire.
     "ShapeList": [("shape", 7, "TensorShapeProto", True)],
     "AttrValue": [("list", 1, "ShapeList", False), ("shape", 7, "TensorShapeProto", False)],
     "AttrEntry": [("key", 1, "string", False), ("value", 2, "AttrValue", False)],
