@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 STEPS_PER_BEAT = 4  # 16th notes: the grid of every Magenta drums/melody model
@@ -57,12 +58,17 @@ class NoteLog:
 
     A note belongs to the step nearest its onset (so a hit a little before the bar line counts for
     the bar it anticipates); its length is rounded to whole steps, at least one. A note still held
-    when a window closes lasts to the window's end. Old notes are dropped as the song moves on.
+    when a window closes lasts to the window's end. Old notes are dropped as the song moves on, a few
+    per message (never a scan of the whole log, even behind a note that is never released), and the
+    log never holds more than `max_spans` notes, so a flood of input costs bounded work per message.
     """
 
-    def __init__(self, keep_beats: float = 256.0) -> None:
+    PRUNE_PER_NOTE = 4  # old notes dropped per note-on at most: more than the one added, so the log drains
+
+    def __init__(self, keep_beats: float = 256.0, max_spans: int = 4096) -> None:
         self.keep_beats = keep_beats
-        self._spans: list[list[float]] = []  # [on_beat, off_beat or inf, pitch, velocity]
+        self.max_spans = max_spans
+        self._spans: deque[list[float]] = deque()  # [on_beat, off_beat or inf, pitch, velocity], arrival order
         self._open: dict[int, list[float]] = {}
 
     def note_on(self, pitch: int, velocity: int, beat: float) -> None:
@@ -71,8 +77,12 @@ class NoteLog:
         span = [beat, math.inf, float(pitch), float(velocity)]
         self._spans.append(span)
         self._open[pitch] = span
-        if self._spans[0][0] < beat - self.keep_beats:
-            self._spans = [s for s in self._spans if s[1] >= beat - self.keep_beats]
+        cutoff = beat - self.keep_beats
+        spans = self._spans
+        for _ in range(self.PRUNE_PER_NOTE):
+            if len(spans) <= self.max_spans and spans[0][0] >= cutoff:
+                break
+            spans.popleft()  # onset too old for any window (a note still held stays in _open for its note-off)
 
     def note_off(self, pitch: int, beat: float) -> None:
         span = self._open.pop(pitch, None)

@@ -82,3 +82,52 @@ def test_a_drum_answer_sampled_piece_by_piece_equals_the_one_shot_answer() -> No
     assert [(p[0], p[3]) for p in pieces] == [(i, i == 8) for i in range(9)]
     chunked = tuple(n for p in pieces for n in p[1].notes)
     assert chunked == generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3])).notes
+
+
+def _traced_lines(action) -> int:
+    """How many lines of bridge/responders/phrase.py ran during `action` (an operation count, not a time)."""
+    import sys
+    count = 0
+
+    def tracer(frame, event, arg):  # noqa: ANN001, ANN202
+        nonlocal count
+        if frame.f_code.co_filename.endswith("phrase.py"):
+            if event == "line":
+                count += 1
+            return tracer
+        return None
+
+    sys.settrace(tracer)
+    try:
+        action()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_a_flood_after_a_stuck_note_costs_bounded_work_per_note() -> None:
+    log = NoteLog(keep_beats=16.0)
+    log.note_on(36, 100, 0.0)  # never released
+
+    def flood(first: int, count: int) -> None:
+        for i in range(first, first + count):
+            beat = 20.0 + i * 0.01  # past keep_beats after the stuck note, 100 pairs per beat
+            log.note_on(60, 90, beat)
+            log.note_off(60, beat + 0.005)
+
+    small = _traced_lines(lambda: flood(0, 2000))
+    large = _traced_lines(lambda: flood(2000, 2000))
+    assert large <= small * 1.2  # the same work per note however long the flood has run
+    assert small <= 2000 * 60    # a few dozen lines per note-on/off pair, not a scan of the log
+    assert len(log._spans) <= 16 * 100 + 8  # only the last keep_beats of notes are kept
+    window = log.window(59.0, 4)  # the recent notes are all still there
+    assert [n.step for n in window.notes] == [0, 1, 2, 3]
+    log.note_off(36, 60.0)  # the stuck note's release is still accepted
+
+
+def test_the_note_log_holds_at_most_max_spans_notes() -> None:
+    log = NoteLog(keep_beats=1000.0, max_spans=100)
+    for i in range(1000):
+        log.note_on(40 + i % 8, 90, i * 0.25)
+    assert len(log._spans) <= 101
+    assert len(log.window(240.0, 8).notes) == 8
