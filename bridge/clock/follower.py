@@ -83,9 +83,12 @@ class MidiClockFollower:
     def _tick(self, t: float) -> None:
         self.ticks += 1
         last = self._last_tick_time
-        if last is not None and (t - last) / self.fit.period > self.stall_periods:
+        if (last is not None and self.fit.count >= self.fit.config.min_fit
+                and (t - last) / self.fit.period > self.stall_periods):
             # After a silence (stall, or a stopped transport without clock) the tempo may be anything:
-            # start a new line, keeping the last period as the hint.
+            # start a new line, keeping the last period as the hint. Only a line that has formed is
+            # cut: a fresh one takes the next ticks whatever their spacing, or a hint left by absurdly
+            # fast ticks would make every later tick look like the end of a silence, for ever.
             self.fit.reset()
         self._stalled = False
         self._stream_index += 1

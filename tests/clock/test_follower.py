@@ -172,3 +172,42 @@ def test_jitter_statistic_reflects_the_input() -> None:
     _, observed = tick_times(lambda b: 120.0, beats=20, jitter_s=0.001, seed=11)
     feed_all(follower, observed)
     assert 0.0007 < follower.jitter_p99() < 0.0013
+
+
+def _beats_to_relock(follower: MidiClockFollower, t: float, bpm: float = 120.0, beats: int = 16) -> float | None:
+    """Feed `beats` of a sane clock from `t`, polling between ticks; the beat count after which it stayed locked."""
+    period = 60.0 / bpm / 24
+    locked_since: int | None = None
+    for k in range(beats * 24):
+        tick = t + k * period
+        follower.feed(CLOCK, tick)
+        follower.poll(tick + period / 2)  # mid-tick: a sane clock is never stalled here
+        ok = (follower.status is ClockStatus.LOCKED and abs(follower.bpm - bpm) < 0.5
+              and follower.transport is Transport.RUNNING)
+        if not ok:
+            locked_since = None
+        elif locked_since is None:
+            locked_since = k
+    return None if locked_since is None else locked_since / 24
+
+
+def test_a_second_of_absurdly_fast_ticks_relocks_within_four_beats_of_a_sane_clock() -> None:
+    follower = started()
+    feed_all(follower, [i * 0.0005 for i in range(2000)])  # one second at ~5000 BPM
+    assert _beats_to_relock(follower, 1.0) <= 4
+
+
+def test_after_fast_ticks_stop_start_and_a_sane_clock_relock() -> None:
+    follower = started()
+    feed_all(follower, [i * 0.0005 for i in range(2000)])
+    follower.feed(STOP, 1.0)
+    follower.feed(START, 1.5)
+    assert _beats_to_relock(follower, 1.6) <= 4
+    assert follower.beat_at(1.6 + 16 * 0.5 - 60 / 120 / 24) == pytest.approx(16 - 1 / 24, abs=1e-3)
+
+
+def test_fast_ticks_in_the_middle_of_a_song_relock() -> None:
+    follower = started()
+    feed_all(follower, tick_times(lambda b: 120.0, beats=8)[1])
+    feed_all(follower, [4.0 + i * 0.0005 for i in range(2000)])
+    assert _beats_to_relock(follower, 5.0, bpm=97.0) <= 4
