@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import rtmidi
 
-from bridge.midi.api import MidiUnavailable, input_latency, make_midi_in, make_midi_out
+from bridge.midi.api import MidiUnavailable, chosen_api, input_latency, make_midi_in, make_midi_out
+from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, split_stream
+from bridge.midi.sysex_flush import SysexFlusher
 from bridge.midi.timestamps import ArrivalSmoother
 from bridge.timebase import TimeSource, monotonic_time
 
@@ -27,43 +29,77 @@ class PortStats:
     messages: int = 0
     errors: int = 0
     last_time: float | None = None
+    dropped_sysex: int = 0  # unterminated SysEx messages dropped
+    dropped_bytes: int = 0  # stray data bytes, lone 0xF7s, and clock ticks held inside a stuck SysEx
 
 
 class VirtualInput:
     """A virtual MIDI input other apps send to; every message goes to `handler` with the time it was sent.
 
     That time is the callback time de-jittered with the driver's own message spacing
-    (`ArrivalSmoother`) and moved back by the MIDI system's constant delivery latency.
+    (`ArrivalSmoother`) and moved back by the MIDI system's constant delivery latency. On JACK a
+    `SysexFlusher` ends a SysEx left open by the sender after `sysex_bound` s of silence, so it cannot
+    hold the port's later input (clock included) for ever.
     """
 
     def __init__(self, name: str, handler: RawHandler, time_source: TimeSource = monotonic_time,
-                 client: str = "drumbridge", latency: float | None = None) -> None:
+                 client: str = "drumbridge", latency: float | None = None, sysex_bound: float = 0.05) -> None:
         self.name = name
         self.latency = input_latency() if latency is None else latency
         self.stats = PortStats()
         self._handler = handler
         self._time = time_source
+        self._last_arrival = self._time()
+        self._flusher: SysexFlusher | None = None
+        if sysex_bound > 0 and chosen_api() == rtmidi.API_UNIX_JACK:
+            self._flusher = SysexFlusher(client, sysex_bound, lambda: self._time() - self._last_arrival)
         self._rt: rtmidi.MidiIn | None = make_midi_in(client)
         try:
             self._rt.open_virtual_port(name)
         except rtmidi.Error as error:
+            self._close_flusher()
             raise MidiUnavailable(f"cannot create virtual input {name!r}: {error}") from error
         self._rt.ignore_types(sysex=False, timing=False, active_sense=True)
         self._smoother = ArrivalSmoother()
         self._rt.set_callback(self._on_message)
+        if self._flusher is not None and not self._flusher.connect(name):
+            self._close_flusher()  # our own port not found unambiguously: no flushing, as before
+
+    def _close_flusher(self) -> None:
+        if self._flusher is not None:
+            self._flusher.close()
+            self._flusher = None
 
     def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
         data, delta = event
-        t = self._smoother.stamp(self._time(), delta) - self.latency
-        self.stats.messages += 1
+        self._last_arrival = arrival = self._time()
+        t = self._smoother.stamp(arrival, delta) - self.latency
         self.stats.last_time = t
+        if data and (data[0] in (SYSEX_START, SYSEX_END) or len(data) > 3):
+            self._on_bundle(data, t)
+            return
+        self.stats.messages += 1
         self._handler(self.name, data, t)
+
+    def _on_bundle(self, data: list[int], t: float) -> None:
+        """A SysEx, or what rtmidi held behind one: the messages in it, minus what cannot be trusted."""
+        split = split_stream(data)
+        self.stats.dropped_sysex += split.dropped_sysex
+        self.stats.dropped_bytes += split.dropped_bytes
+        held = split.flushed or split.dropped_sysex > 0  # held for an unknown time: tick times are lost
+        for message in split.messages:
+            if held and message == [CLOCK_TICK]:
+                self.stats.dropped_bytes += 1  # the follower finds lost ticks from the next ones
+                continue
+            self.stats.messages += 1
+            self._handler(self.name, message, t)
 
     @property
     def is_open(self) -> bool:
         return self._rt is not None
 
     def close(self) -> None:
+        self._close_flusher()
         if self._rt is not None:
             self._rt.cancel_callback()
             self._rt.close_port()

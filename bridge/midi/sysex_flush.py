@@ -1,0 +1,70 @@
+"""End a SysEx that never ends: rtmidi's JACK input holds every later byte (clock too) until an 0xF7.
+
+A sender that starts a SysEx and never finishes it (a crashed app, a cut cable, `F0 7D 01`) would
+freeze a drumbridge input for good, realtime clock included. When an input has been silent for
+`bound` seconds, a flusher sends drumbridge's own marker SysEx (`FLUSH_MARKER`) to it: if nothing was
+held the marker comes back alone and is ignored; if a SysEx was stuck, the held bytes come back and
+the input takes them apart (`split_stream`), dropping and counting the unterminated SysEx.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import rtmidi
+
+from bridge.midi.api import make_midi_out
+from bridge.midi.stream import FLUSH_MARKER
+
+
+class SysexFlusher:
+    """A thread that sends the flush marker to our own virtual input after `bound` s without input."""
+
+    def __init__(self, client: str, bound: float, idle_for: Callable[[], float]) -> None:
+        self.bound = bound
+        self.flushes = 0
+        self._idle_for = idle_for
+        self._out: rtmidi.MidiOut | None = make_midi_out(client + "-flush")
+        self._before = set(self._out.get_ports())
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def connect(self, port_name: str) -> bool:
+        """Connect to our own input `port_name` (the one port of that name that appeared since we looked)."""
+        assert self._out is not None
+        ports = list(self._out.get_ports())
+        new = [i for i, p in enumerate(ports) if p not in self._before and p.split(":", 1)[-1] == port_name]
+        if len(new) != 1:
+            return False
+        self._out.open_port(new[0])
+        self._thread = threading.Thread(target=self._run, name=f"sysex flush {port_name}", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self) -> None:
+        wait = self.bound
+        while not self._stop.wait(wait):
+            idle = self._idle_for()
+            if idle >= self.bound:
+                self._send()
+                wait = self.bound
+            else:
+                wait = max(self.bound - idle, 0.001)
+
+    def _send(self) -> None:
+        try:
+            if self._out is not None:
+                self._out.send_message(list(FLUSH_MARKER))
+                self.flushes += 1
+        except (rtmidi.Error, ValueError):
+            pass
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        if self._out is not None:
+            self._out.close_port()
+            self._out.delete()
+            self._out = None
