@@ -25,13 +25,13 @@ from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
-from pythonosc.osc_message_builder import OscMessageBuilder
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from bridge.osc.namespace import READ, AddressSpec, Range
+from bridge.osc.wire import encode_message
 
 Tree = dict[str, Any]
 ATTRIBUTES = ("FULL_PATH", "CONTENTS", "TYPE", "ACCESS", "DESCRIPTION", "VALUE", "RANGE")
@@ -127,11 +127,8 @@ def answer(tree: Tree, host_info: dict[str, Any], raw_path: str) -> tuple[int, A
 
 
 def osc_frame(path: str, args: list[Any]) -> bytes:
-    """A binary OSC message for the websocket stream."""
-    builder = OscMessageBuilder(address=path)
-    for arg in args:
-        builder.add_arg(arg)
-    return builder.build().dgram
+    """A binary OSC message for the websocket stream (typed like every other OSC message we send)."""
+    return encode_message(path, args)
 
 
 @dataclass

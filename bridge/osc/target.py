@@ -15,15 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.osc.config import DEFAULT_SEND
-from bridge.osc.wire import IMMEDIATELY, OscEncodeError, encode_bundle, encode_message, ntp_time_tag
+from bridge.osc.wire import OscEncodeError, build_message, encode_bundle
 
 Resolver = Callable[..., list[Any]]
 ErrorHook = Callable[["OscTarget", str], None]
-
-
-def build_message(address: str, args: list[Any] | tuple[Any, ...] = ()) -> bytes:
-    """The OSC datagram for `address` with `args` (int → i, float → f, str → s, bool → T/F)."""
-    return encode_message(address, args)
 
 
 @dataclass
@@ -126,14 +121,13 @@ class OscTarget:
             self.stats.dropped_unresolved += 1
             return False
         try:
-            datagram = encode_message(self.prefix + address, args)
+            message = build_message(self.prefix + address, args)
         except OscEncodeError as error:
             self._error(f"{self.prefix + address}: {error}")
             return False
         if self.bundles:
-            tag = IMMEDIATELY if at is None else ntp_time_tag(self.to_unix(at))
-            datagram = encode_bundle(tag, [datagram])
-        return self.send_datagram(datagram)
+            return self.send_datagram(encode_bundle(None if at is None else self.to_unix(at), [message]))
+        return self.send_datagram(message.dgram)
 
     def send_datagram(self, datagram: bytes) -> bool:
         """Send ready-made bytes; count and remember any error instead of raising."""

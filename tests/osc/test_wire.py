@@ -6,7 +6,7 @@ import pytest
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 
-from bridge.osc.wire import IMMEDIATELY, OscEncodeError, encode_bundle, encode_message, ntp_time_tag
+from bridge.osc.wire import OscEncodeError, build_message, encode_bundle, encode_message
 
 
 def test_message_golden_bytes() -> None:
@@ -24,15 +24,14 @@ def test_python_osc_reads_what_we_write() -> None:
 
 
 def test_bundle_and_time_tag() -> None:
-    tag = ntp_time_tag(1_700_000_000.25)
-    assert tag == ((1_700_000_000 + 2_208_988_800) << 32) | (1 << 30)
-    inner = encode_message("/x", [1])
-    data = encode_bundle(tag, [inner, inner])
-    assert data[:16] == b"#bundle\0" + tag.to_bytes(8, "big")
+    tag = ((1_700_000_000 + 2_208_988_800) << 32) | (1 << 30)  # NTP seconds since 1900 . fraction 0.25
+    inner = build_message("/x", [1])
+    data = encode_bundle(1_700_000_000.25, [inner, inner])
+    assert data == b"#bundle\0" + tag.to_bytes(8, "big") + 2 * (b"\0\0\0\x0c" b"/x\0\0" b",i\0\0" b"\0\0\0\x01")
     bundle = OscBundle(data)
     assert bundle.num_contents == 2
     assert bundle.timestamp == pytest.approx(1_700_000_000.25)
-    assert encode_bundle(IMMEDIATELY, [inner])[8:16] == b"\0" * 7 + b"\x01"
+    assert encode_bundle(None, [inner])[8:16] == b"\0" * 7 + b"\x01"  # the "immediately" tag
 
 
 def test_unencodable_arguments_are_refused() -> None:
