@@ -2,9 +2,8 @@
 
 Reading (note_seq midi_io via pretty_midi, then quantize_note_sequence and the extractors the
 drums_rnn / melody_rnn generators call):
-- note-on/off pairs per (track, channel, pitch); a note-off closes every open note of that pitch
-  started on an earlier tick; tempo and time signatures from track 0 only (pretty_midi ignores the
-  rest); times in seconds with pretty_midi's exact float operations (seconds per tick
+- notes, tempo and time signatures as models/midifile.py pairs and reads them (pretty_midi's rules);
+  times in seconds with pretty_midi's exact float operations (seconds per tick
   60 / ((6e7 / tempo) * resolution), times scale * tick per tempo segment) and qpm read back from
   that scale as note_seq does, so notes exactly on a half step round as in Magenta;
 - quantize at the generator's steps per quarter: step = int(seconds * steps_per_second + 0.5)
@@ -30,6 +29,7 @@ import mido
 
 from bridge.models.encodings import NO_EVENT, NOTE_OFF, Event
 from bridge.models.errors import SequenceError
+from bridge.models.midifile import note_seq_qpm, read_midi_file, tick_to_seconds
 
 DEFAULT_QPM = 120.0
 
@@ -74,52 +74,21 @@ class Track:
 
 def read_midi(path: str | os.PathLike) -> NoteSequence:
     """Notes, tempo and time signature of a MIDI file (raises SequenceError on unreadable files)."""
-    try:
-        midi = mido.MidiFile(path)
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as error:
-        raise SequenceError(f"cannot read MIDI file {path}: {error}") from None
-    if midi.type == 2:
+    contents = read_midi_file(path)
+    if contents.midi_type == 2:
         raise SequenceError(f"{path}: MIDI type 2 (asynchronous tracks) is not supported")
-    tpq = midi.ticks_per_beat
-    signatures: list[tuple[int, int, int]] = []
-    raw: list[tuple[int, int, int, int, int, int]] = []  # start tick, end tick, pitch, velocity, track, channel
-    programs: dict[tuple[int, int], int] = {}
-    tick_scales = pretty_midi_tick_scales(midi)
-    for track_index, track in enumerate(midi.tracks):
-        tick = 0
-        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        for message in track:
-            tick += message.time
-            if message.type == "time_signature" and track_index == 0:  # pretty_midi reads track 0 only
-                signatures.append((tick, message.numerator, message.denominator))
-            elif message.type == "program_change":
-                programs.setdefault((track_index, message.channel), message.program)
-            elif message.type == "note_on" and message.velocity > 0:
-                open_notes[(message.channel, message.note)].append((tick, message.velocity))
-            elif message.type in ("note_on", "note_off"):
-                key = (message.channel, message.note)
-                started = open_notes.get(key)
-                if not started:
-                    continue
-                closing = [n for n in started if n[0] != tick]
-                keeping = [n for n in started if n[0] == tick]
-                for start_tick, velocity in closing:
-                    raw.append((start_tick, tick, message.note, velocity, track_index, message.channel))
-                if closing and keeping:
-                    open_notes[key] = keeping
-                else:
-                    del open_notes[key]
+    tick_scales = contents.tick_scales
     seconds = tick_to_seconds(tick_scales)
     # note_seq reads each tempo back from pretty_midi's tick scale; Magenta compares them exactly.
-    qpms = [60.0 / (scale * tpq) for _, scale in tick_scales]
+    qpms = [note_seq_qpm(scale, contents.ticks_per_quarter) for _, scale in tick_scales]
     qpm = qpms[0]
     if any(q != qpm for q in qpms[1:]):
         raise SequenceError(f"{path}: tempo changes from {qpm:.2f} to "
                             f"{next(q for q in qpms[1:] if q != qpm):.2f} qpm inside the file; "
                             "Magenta models need one tempo")
     signature = (4, 4)
-    if signatures:
-        signatures.sort()
+    if contents.time_signatures:
+        signatures = sorted(contents.time_signatures)
         signature = signatures[0][1:]
         if signatures[0][0] != 0 and signature != (4, 4):
             raise SequenceError(f"{path}: time signature changes from 4/4 to {signature[0]}/{signature[1]}")
@@ -127,59 +96,12 @@ def read_midi(path: str | os.PathLike) -> NoteSequence:
             raise SequenceError(f"{path}: time signature changes inside the file")
     instruments: dict[tuple[int, int, int], int] = {}
     notes = []
-    for start, end, pitch, velocity, track_index, channel in sorted(raw, key=lambda n: (n[4], n[0])):
-        program = programs.get((track_index, channel), 0)
-        instrument = instruments.setdefault((track_index, channel, program), len(instruments))
-        notes.append(Note(pitch, velocity, seconds(start), seconds(end), instrument, channel == 9))
+    for raw in sorted(contents.notes, key=lambda n: (n.track, n.start_tick)):
+        program = contents.programs.get((raw.track, raw.channel), 0)
+        instrument = instruments.setdefault((raw.track, raw.channel, program), len(instruments))
+        notes.append(Note(raw.pitch, raw.velocity, seconds(raw.start_tick), seconds(raw.end_tick), instrument,
+                          raw.channel == 9))
     return NoteSequence(notes, qpm, signature)
-
-
-def pretty_midi_tick_scales(midi: mido.MidiFile) -> list[tuple[int, float]]:
-    """(tick, seconds per tick) tempo segments exactly as pretty_midi 0.2.11 builds them.
-
-    Only track 0 counts; the scale is 60 / ((6e7 / tempo) * resolution) (bpm first, not tempo / 1e6 / tpq,
-    which rounds differently); a tempo at tick 0 replaces the 120 qpm default, later ones are kept only
-    when their scale differs from the previous one.
-    """
-    tpq = midi.ticks_per_beat
-    scales = [(0, 60.0 / (120.0 * tpq))]
-    tick = 0
-    for message in midi.tracks[0] if midi.tracks else []:
-        tick += message.time
-        if message.type != "set_tempo":
-            continue
-        scale = 60.0 / ((6e7 / message.tempo) * tpq)
-        if tick == 0:
-            scales = [(0, scale)]
-        elif scale != scales[-1][1]:
-            scales.append((tick, scale))
-    return scales
-
-
-def tick_to_seconds(tick_scales: list[tuple[int, float]]):
-    """Tick -> seconds with pretty_midi's float operations, so half-step boundaries round as in Magenta.
-
-    pretty_midi fills an array segment by segment: time = segment start time + scale * (tick - segment
-    start tick), each segment starting at the previous segment's time of its own end tick.
-    """
-    starts: list[tuple[int, float, float]] = []  # segment start tick, start time, seconds per tick
-    start_time = 0.0
-    for index, (tick, scale) in enumerate(tick_scales):
-        if index:
-            previous_tick, _, previous_scale = starts[-1]
-            start_time = start_time + previous_scale * (tick - previous_tick)
-        starts.append((tick, start_time, scale))
-
-    def convert(tick: int) -> float:
-        segment = starts[0]
-        for candidate in starts:
-            if candidate[0] <= tick:
-                segment = candidate
-            else:
-                break
-        return segment[1] + segment[2] * (tick - segment[0])
-
-    return convert
 
 
 def steps_per_bar(sequence: NoteSequence, steps_per_quarter: int) -> int:

@@ -1,7 +1,7 @@
 """MIDI file -> drum_kit drum tracks (class index per 16th step), read the way Magenta 2.1.4 does, without TF.
 
-Follows note_seq/Magenta: drum notes are channel-10 notes as pretty_midi pairs them (a note-on counts only
-once a later note-off closes it); tempo and time signatures come from track 0; times are quantized to
+Follows note_seq/Magenta: drum notes are the channel-10 notes of models/midifile.py (the reader primers
+use too, pairing notes as pretty_midi does); tempo and time signatures come from track 0; times are quantized to
 the nearest 16th at the file's tempo with pretty_midi/note_seq's float operations (so exact half steps
 round the same way); a track starts at the bar holding its first note, ends one step after its last hit,
 and a gap of a bar or more starts a new track; tracks shorter than `min_bars` are dropped. Only the first
@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import mido
 import numpy as np
 
 from bridge.models.encodings import DEFAULT_DRUM_TYPE_PITCHES
-from bridge.models.sequences import pretty_midi_tick_scales
+from bridge.models.midifile import MidiReadError, note_seq_qpm, read_midi_file
 
 STEPS_PER_QUARTER = 4
 DRUM_CHANNEL = 9
@@ -42,69 +41,37 @@ class DrumHits:
 def read_hits(path: str | Path) -> DrumHits:
     """Quantized drum hits of a MIDI file (first tempo and time-signature section only)."""
     try:
-        midi = mido.MidiFile(str(path))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as error:
-        raise DrumTrackError(f"{path}: not a readable MIDI file ({error})") from None
+        contents = read_midi_file(str(path))
+    except MidiReadError as error:
+        raise DrumTrackError(f"{path}: not a readable MIDI file ({error.reason})") from None
     # Tempo and time signatures as pretty_midi reads them (track 0 only); Magenta's TimeChangeSplitter
     # ends the first section at the first real change of either.
-    tick_scales = pretty_midi_tick_scales(midi)
+    tick_scales = contents.tick_scales
     numerator, denominator = 4, 4
     end_of_section: float = float("inf") if len(tick_scales) == 1 else tick_scales[1][0]
-    tick = 0
-    for message in midi.tracks[0] if midi.tracks else []:
-        tick += message.time
-        if message.type == "time_signature":
-            if tick == 0:
-                numerator, denominator = message.numerator, message.denominator
-            elif (message.numerator, message.denominator) != (numerator, denominator):
-                end_of_section = min(end_of_section, tick)
-                break
+    for tick, signature_numerator, signature_denominator in contents.time_signatures:
+        if tick == 0:
+            numerator, denominator = signature_numerator, signature_denominator
+        elif (signature_numerator, signature_denominator) != (numerator, denominator):
+            end_of_section = min(end_of_section, tick)
+            break
     tick_scale = tick_scales[0][1]
-    qpm = 60.0 / (tick_scale * midi.ticks_per_beat)  # note_seq's tempo, read back from pretty_midi
-    steps_per_second = STEPS_PER_QUARTER * qpm / 60.0
+    steps_per_second = STEPS_PER_QUARTER * note_seq_qpm(tick_scale, contents.ticks_per_quarter) / 60.0
     hits: dict[int, int] = {}
-    for start_tick, pitch in _drum_note_starts(midi):
-        if start_tick >= end_of_section:
+    for note in contents.notes:
+        if note.channel != DRUM_CHANNEL or note.start_tick >= end_of_section:
             continue
-        if pitch not in PITCH_CLASS:
-            raise DrumTrackError(f"{path}: drum pitch {pitch} is not in the drum_kit map")
+        if note.pitch not in PITCH_CLASS:
+            raise DrumTrackError(f"{path}: drum pitch {note.pitch} is not in the drum_kit map")
         # pretty_midi's seconds (scale * tick in the first tempo segment), then note_seq's rounding.
-        step = int(tick_scale * start_tick * steps_per_second + 0.5)
-        hits[step] = hits.get(step, 0) | (1 << PITCH_CLASS[pitch])
+        step = int(tick_scale * note.start_tick * steps_per_second + 0.5)
+        hits[step] = hits.get(step, 0) | (1 << PITCH_CLASS[note.pitch])
     steps_per_bar_float = STEPS_PER_QUARTER * 4 * numerator / denominator
     if steps_per_bar_float % 1:
         raise DrumTrackError(f"{path}: time signature {numerator}/{denominator} is not a whole number of 16ths")
     ordered = sorted(hits)
     return DrumHits(np.array(ordered, dtype=np.int64), np.array([hits[s] for s in ordered], dtype=np.int64),
                     int(steps_per_bar_float))
-
-
-def _drum_note_starts(midi: mido.MidiFile) -> list[tuple[int, int]]:
-    """(start tick, pitch) of every channel-10 note pretty_midi keeps: a note exists only once a later
-    note-off (or velocity-0 note-on) on the same track closes it; one note-off closes all earlier
-    note-ons of its pitch, and one on the same tick as its note-on closes nothing but drops it."""
-    starts: list[tuple[int, int]] = []
-    for track in midi.tracks:
-        tick = 0
-        open_notes: dict[int, list[int]] = {}
-        for message in track:
-            tick += message.time
-            if message.type not in ("note_on", "note_off") or message.channel != DRUM_CHANNEL:
-                continue
-            if message.type == "note_on" and message.velocity > 0:
-                open_notes.setdefault(message.note, []).append(tick)
-                continue
-            started = open_notes.get(message.note)
-            if started is None:
-                continue
-            closing = [t for t in started if t != tick]
-            keeping = [t for t in started if t == tick]
-            starts.extend((t, message.note) for t in closing)
-            if closing and keeping:
-                open_notes[message.note] = keeping
-            else:
-                del open_notes[message.note]
-    return starts
 
 
 def split_tracks(hits: DrumHits, min_bars: int = 1, gap_bars: float = 1.0) -> list[np.ndarray]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.models import midifile
 from bridge.models import sequences as sq
 
 DATA = Path(__file__).parent / "data" / "rounding"
@@ -51,5 +52,5 @@ def test_tempo_outside_track_0_is_ignored_as_pretty_midi_does() -> None:
 
 def test_tick_to_seconds_follows_tempo_segments() -> None:
     # 480 ticks per quarter: 120 bpm for 960 ticks (1 s), then 60 bpm
-    seconds = sq.tick_to_seconds([(0, 60.0 / (120.0 * 480)), (960, 60.0 / (60.0 * 480))])
+    seconds = midifile.tick_to_seconds([(0, 60.0 / (120.0 * 480)), (960, 60.0 / (60.0 * 480))])
     assert seconds(0) == 0.0 and seconds(480) == 0.5 and seconds(960) == 1.0 and seconds(1440) == 2.0
