@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -77,6 +78,24 @@ def input_latency() -> float:
             raise MidiUnavailable(f"DRUMBRIDGE_MIDI_INPUT_LATENCY_MS={override!r} is not a number") from None
     if chosen_api() != rtmidi.API_UNIX_JACK:
         return 0.0
+    frames, rate = _jack_query("jack_bufsize"), _jack_query("jack_samplerate")
+    return frames / rate if frames and rate else 0.0
+
+
+def drain_time() -> float:
+    """Seconds to wait after the last send before closing an output, so the MIDI system delivers it.
+
+    rtmidi's JACK output hands messages over in the next process cycle; closing the port before
+    that loses them (or delivers garbage), so the panic sent by `close` would never arrive.
+    """
+    if chosen_api() != rtmidi.API_UNIX_JACK:
+        return 0.0
+    return max(0.01, 3 * _jack_period(os.environ.get("JACK_DEFAULT_SERVER", "default")))
+
+
+@functools.lru_cache(maxsize=16)
+def _jack_period(_server: str) -> float:
+    """One JACK period in seconds for a server (asked once per server name)."""
     frames, rate = _jack_query("jack_bufsize"), _jack_query("jack_samplerate")
     return frames / rate if frames and rate else 0.0
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bridge.midi.base import PortStats, RawHandler
 from bridge.midi.memory import MemoryInput, MemoryOutput
-from bridge.midi.ports import PortStats, RawHandler, VirtualInput, VirtualOutput
+from bridge.midi.ports import VirtualInput, VirtualOutput
 from bridge.timebase import TimeSource, monotonic_time
 
 

@@ -1,0 +1,44 @@
+"""A raw-message collector for MIDI port tests: tests wait on its condition, never sleep."""
+
+from __future__ import annotations
+
+import threading
+
+
+class Collected:
+    """A port handler `(port, bytes, time)` that remembers messages and wakes waiters."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[int]]] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, port: str, data: list[int], _t: float) -> None:
+        with self._cond:
+            self.messages.append((port, list(data)))
+            self._cond.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[list[int]]:
+        """The data of the first `count` messages; fail after `timeout` s without them."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"{len(self.messages)} of {count} messages after {timeout} s: {self.messages}")
+            return [data for _port, data in self.messages[:count]]
+
+
+class Listener(Collected):
+    """Our own rtmidi client connected to someone's output port, collecting what it sends."""
+
+    def __init__(self, source: str, client: str = "test-listener") -> None:
+        super().__init__()
+        from bridge.midi.api import make_midi_in
+        from bridge.midi.ports import find_port
+
+        self._rt = make_midi_in(client)
+        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._rt.open_port(find_port(list(self._rt.get_ports()), source))
+        self._rt.set_callback(lambda event, _data=None: self(source, event[0], 0.0))
+
+    def close(self) -> None:
+        self._rt.cancel_callback()
+        self._rt.close_port()
+        self._rt.delete()
