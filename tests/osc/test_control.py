@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time as wall
 
 import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
@@ -14,6 +13,7 @@ from bridge.clock.ephemera import Transport
 from bridge.component import Component
 from tests.osc.helpers import UdpReceiver, make_show, run_capturing
 from tests.rig.oscdump import free_udp_port
+from tests.waiting import wait_until
 
 
 class PanicCounter(Component):
@@ -57,10 +57,8 @@ port = {port}
 
 def settle(show, time, video, received: int, until: float) -> None:
     """Wait for the control thread to take `received` datagrams off the socket, then step the engine."""
-    deadline = wall.monotonic() + 5.0
     control = show.osc.control
-    while control.stats.handled < received and wall.monotonic() < deadline:
-        wall.sleep(0.005)
+    wait_until(lambda: control.stats.handled >= received)
     run_capturing(show.engine, time, until, [video])
 
 

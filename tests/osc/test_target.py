@@ -9,6 +9,7 @@ import time as wall
 from bridge.osc.target import OscTarget
 from tests.osc.helpers import UdpReceiver
 from tests.rig.oscdump import free_udp_port
+from tests.waiting import wait_until
 
 
 def test_a_slow_dns_lookup_never_blocks_and_messages_flow_once_resolved() -> None:
@@ -27,9 +28,7 @@ def test_a_slow_dns_lookup_never_blocks_and_messages_flow_once_resolved() -> Non
     assert wall.monotonic() - started < 0.1
     assert target.stats.dropped_unresolved == 1 and target.state == "resolving"
     release.set()
-    deadline = wall.monotonic() + 5
-    while not target.resolved and wall.monotonic() < deadline:
-        wall.sleep(0.005)
+    wait_until(lambda: target.resolved)
     assert target.send("/clock/beat", 1, 2)
     rx.drain(0.0)
     assert [m.args for m in rx.messages] == [(1, 2)]
@@ -48,9 +47,7 @@ def test_a_name_that_does_not_resolve_is_retried_and_counted() -> None:
     target = OscTarget("v", "nowhere.invalid", 9000, resolver=failing, retry_interval=0.01,
                        on_error=lambda t, m: errors.append(m))
     target.start_resolving()
-    deadline = wall.monotonic() + 5
-    while len(attempts) < 3 and wall.monotonic() < deadline:
-        wall.sleep(0.005)
+    wait_until(lambda: len(attempts) >= 3)
     for _ in range(5):
         target.send("/x", 1)
     target.close()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-from collections.abc import Callable
 
 import pytest
 
@@ -17,15 +15,7 @@ from bridge.show import Show
 from bridge.timebase import monotonic_time
 from tests.responders.fakes import ToyDrums
 from tests.rig.oscdump import free_udp_port
-
-
-def until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)  # waiting for another process's datagram to cross the loopback
-    return condition()
+from tests.waiting import wait_until
 
 
 @pytest.mark.skipif(shutil.which("oscsend") is None, reason="oscsend not installed (liblo-tools)")
@@ -58,18 +48,18 @@ models = ["test:osc-other"]
                        check=True, timeout=5)
     try:
         send("temperature", "f", "0.5")
-        assert until(lambda: r.temperature == 0.5)
+        wait_until(lambda: r.temperature == 0.5)
         send("temperature_step", "f", "0.25")
-        assert until(lambda: r.temperature == 0.75)
+        wait_until(lambda: r.temperature == 0.75)
         send("mute")
-        assert until(lambda: r.muted)
+        wait_until(lambda: r.muted)
         send("unmute")
-        assert until(lambda: not r.muted)
+        wait_until(lambda: not r.muted)
         send("loop", "i", "1")
-        assert until(lambda: r.looping)
+        wait_until(lambda: r.looping)
         send("bars", "ii", "1", "4")
-        assert until(lambda: (r.call_bars, r.answer_bars) == (1, 4))
+        wait_until(lambda: (r.call_bars, r.answer_bars) == (1, 4))
         send("model", "s", "other")
-        assert until(lambda: r.generator.name == "other")
+        wait_until(lambda: r.generator.name == "other")
     finally:
         runner.stop()

@@ -19,6 +19,7 @@ from bridge.record.replay import replay
 from bridge.timebase import monotonic_time
 from tests.responders.fakes import SMALL_DRUMS
 from tests.responders.test_jack import TICK, LiveFake
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.jack, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -26,12 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def wait_for_port(name: str, kind: str, timeout: float = 15.0) -> None:
     """Wait until another process has made port `name` (kind: "sources" or "destinations")."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.endswith(name) for p in list_ports()[kind]):
-            return
-        time.sleep(0.05)  # waiting for another process to create its ports
-    raise AssertionError(f"port {name!r} never appeared")
+    wait_until(lambda: any(p.endswith(name) for p in list_ports()[kind]), timeout, what=f"port {name!r} to appear",
+               interval=0.05)
 
 
 def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_server: object, tmp_path: Path) -> None:
