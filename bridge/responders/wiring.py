@@ -43,7 +43,7 @@ def build_responders(show: Show, configs: list[ResponderConfig]) -> list[Respond
 
 
 def _connect_osc(show: Show, responder: Responder) -> None:
-    """State changes (and answer notes, for targets that ask) to OSC, through the OSC part's API when it has one.
+    """State changes to OSC, through the OSC part's API when it has one.
 
     Without that API (an older OSC part), `/drumbridge/responder/<name>/state` goes straight to every target.
     """
@@ -53,10 +53,8 @@ def _connect_osc(show: Show, responder: Responder) -> None:
     declare = getattr(osc, "declare", None)
     if callable(declare):  # OSCQuery lists the responder before its first state change
         declare(responders=[responder.name])
-    note_api = getattr(osc, "responder_note", None)
-    if callable(note_api):
-        name = responder.name
-        responder.add_note_listener(lambda note, velocity, beat: note_api(name, note, velocity, beat))
+    # answer notes: OscOutput subscribes itself when a target or a cue wants them (subscribing here too
+    # sent every note and fired every note cue twice)
     state_api = getattr(osc, "responder_state", None)
     if callable(state_api):
         responder.add_state_listener(lambda name, state: state_api(name, state))

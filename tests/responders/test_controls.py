@@ -132,26 +132,6 @@ def test_state_changes_go_out_as_osc(oscdump) -> None:  # noqa: ANN001 - the rig
     assert [line.args for line in lines[:4]] == [("listening",), ("generating",), ("responding",), ("listening",)]
 
 
-def test_the_osc_parts_api_is_used_when_it_offers_one() -> None:
-    from types import SimpleNamespace
-
-    from bridge.responders.wiring import _connect_osc
-
-    calls: list[tuple] = []
-    osc = SimpleNamespace(declare=lambda **kw: calls.append(("declare", kw)),
-                          responder_state=lambda name, state: calls.append(("state", name, state)),
-                          responder_note=lambda name, note, velocity, beat: calls.append(("note", name, note, beat)))
-    rig = toy_rig()
-    responder = rig.responder
-    responder.state_listeners.clear()
-    _connect_osc(SimpleNamespace(osc=osc), responder)
-    rig.run(9.0, CALL)
-    assert calls[0] == ("declare", {"responders": ["drums"]})
-    assert ("state", "drums", "listening") in calls and ("state", "drums", "responding") in calls
-    notes = [c for c in calls if c[0] == "note"]
-    assert notes[0] == ("note", "drums", 36, 8.0)  # heard ahead of its beat, with the beat
-
-
 def test_bundle_models_are_selected_by_short_name_or_by_spec() -> None:
     from tests.responders.fakes import BUNDLES, SMALL_DRUMS
     if not SMALL_DRUMS.exists():
