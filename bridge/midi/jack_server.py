@@ -8,6 +8,7 @@ import subprocess
 import time
 from types import TracebackType
 
+from bridge.midi.jack_registry import reclaim_stale_servers
 from bridge.processes import die_with_parent, terminate
 
 
@@ -25,6 +26,7 @@ class JackServer:
         jackd = shutil.which("jackd")
         if jackd is None:
             raise RuntimeError("jackd is not installed (apt-get install jackd2)")
+        reclaim_stale_servers()  # else servers killed earlier can use up all 8 registry slots
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
                    "-r", str(self.rate), "-p", str(self.period)]
