@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from bridge.commands import CommandError
@@ -32,6 +32,7 @@ from tui.view import RateMeter, topic
 TEMPERATURE_STEP = 0.1
 TEST_VELOCITY = 100  # MIDI velocity of a test strike
 NARROW_WIDTH = 70  # below this many columns the panels stack in one column
+INTERRUPT_WINDOW_S = 2.0  # a second Ctrl-C within this many seconds stops the show without asking
 
 # action → the commands it can use (any one is enough); actions not listed need none.
 ACTION_COMMANDS: dict[str, tuple[str, ...]] = {
@@ -52,7 +53,9 @@ class DashboardApp(App[None]):
     CSS_PATH = "dashboard.tcss"
     TITLE = "drumbridge"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "panic", "Panic", tooltip="all notes off, all motors off"),
+        Binding("escape", "panic", "Panic", key_display="Esc", priority=True,
+                tooltip="all notes off, all motors off (from every focus, QLab's convention)"),
+        Binding("p", "panic", "Panic", show=False, tooltip="all notes off, all motors off"),
         Binding("m", "mute", "Mute", tooltip="mute / unmute the responder under the cursor"),
         Binding("plus,equals_sign", "temperature(1)", "Temp", key_display="+/-", tooltip="temperature up"),
         Binding("minus", "temperature(-1)", "Temp-", show=False, tooltip="temperature down"),
@@ -64,7 +67,8 @@ class DashboardApp(App[None]):
         Binding("q", "quit_show", "Quit"),
         Binding("f", "log_level", "Log level", tooltip="cycle the log's level floor"),
         Binding("slash", "log_filter", "Find", key_display="/", tooltip="filter the log by text"),
-        Binding("ctrl+q,ctrl+c", "quit_show", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit_show", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, source: StateSource, refresh_hz: float = 15.0,
@@ -72,7 +76,9 @@ class DashboardApp(App[None]):
         super().__init__()
         self.source = source
         self.refresh_hz = refresh_hz
+        self.clock = clock
         self.rates = RateMeter(clock)
+        self._interrupted_at: float | None = None  # when Ctrl-C was last pressed
         self.snapshot: dict[str, Any] = {}
         self._seen: tuple[Any, ...] = ()
         self._commands: frozenset[str] = frozenset()
@@ -201,7 +207,13 @@ class DashboardApp(App[None]):
         return name, panel.responder(self.snapshot)
 
     def action_panic(self) -> None:
+        """Panic, from any focus: Esc also closes whatever it would have closed (filter, palette, dialog)."""
         self.send("panic")
+        self.log_panel.close_filter()
+        if isinstance(self.screen, ConfirmQuit):
+            self.screen.dismiss(False)  # panic means: keep the show, silence it
+        elif isinstance(self.screen, ModalScreen):
+            self.pop_screen()  # the command palette
 
     def action_mute(self) -> None:
         name, state = self._responder()
@@ -251,6 +263,16 @@ class DashboardApp(App[None]):
 
     def action_log_filter(self) -> None:
         self.log_panel.open_filter()
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: the first press asks as `q` does; a second within 2 s stops the show without asking."""
+        now = self.clock()
+        again = self._interrupted_at is not None and now - self._interrupted_at <= INTERRUPT_WINDOW_S
+        self._interrupted_at = now
+        if again:
+            self.exit()
+        else:
+            self.action_quit_show()
 
     def action_quit_show(self) -> None:
         """Quit; while the transport of a show this dashboard owns runs, ask first."""

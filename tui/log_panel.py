@@ -29,7 +29,7 @@ class LogPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="log-lines")
-        yield Input(placeholder="filter text (Enter to apply, Esc to close)", id="log-filter")
+        yield Input(placeholder="filter text (Enter applies; Esc is panic and closes)", id="log-filter")
 
     def on_mount(self) -> None:
         self.query_one(Input).display = False
@@ -50,8 +50,10 @@ class LogPanel(Vertical):
         event.input.display = False
         event.stop()
 
-    def key_escape(self) -> None:
-        self.query_one(Input).display = False
+    def close_filter(self) -> None:
+        """Hide the filter field (Esc: the app's panic key closes it too)."""
+        if self.is_mounted:
+            self.query_one(Input).display = False
 
     def watch_min_level(self) -> None:
         self._retitle()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from textual.widgets import Input
+
 from bridge.remote.source import LocalSource
 from tests.tui.show_rig import make_show, step
 from tui.app import DashboardApp
@@ -167,3 +169,77 @@ def test_log_filter_keys() -> None:
     assert "heartbeat late" in first and "no route" in first and "transport start" not in first
     assert "no route" in errors_only and "heartbeat late" not in errors_only
     assert "transport start" in found and "no route" not in found
+
+
+def test_escape_is_panic_from_every_focus_and_p_types_in_the_filter() -> None:
+    show, time, stand_in, _ports = make_show()
+    app = DashboardApp(LocalSource(show.telemetry, show.commands))
+
+    async def go() -> tuple[str, bool, int]:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("escape")  # the responders table has focus
+            app.query_one("#motor-table").focus()
+            await pilot.press("escape")
+            await pilot.press("slash", "p", "o")  # typing in the log filter: p is a letter there
+            typed = app.query_one("#log-filter", Input).value
+            await pilot.press("escape")  # ...and Esc is still panic, closing the filter
+            closed = not app.query_one("#log-filter").display
+            await pilot.press("ctrl+p")  # the command palette
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            palette_closed = app.screen is app.screen_stack[0]
+            await pilot.press("q")  # the quit question
+            await pilot.press("escape")
+            await pilot.pause()
+            return typed, closed and palette_closed and not isinstance(app.screen, ConfirmQuit), app.is_running
+    typed, closed, running = asyncio.run(go())
+    step(show, time)
+    assert typed == "po"
+    assert closed and running
+    assert stand_in.panics == 5, "one panic per Esc, wherever the focus was"
+
+
+def test_p_is_panic_outside_text_input() -> None:
+    show, time, stand_in, _ports = make_show()
+    app = DashboardApp(LocalSource(show.telemetry, show.commands))
+    press(app, ["p"])
+    app2 = DashboardApp(LocalSource(show.telemetry, show.commands))
+
+    async def go() -> None:
+        async with app2.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app2.query_one("#motor-table").focus()
+            await pilot.press("p")
+            await pilot.pause()
+    asyncio.run(go())
+    step(show, time)
+    assert stand_in.panics == 2
+
+
+def test_ctrl_c_asks_once_and_a_second_press_within_2_s_stops() -> None:
+    show, _time, _stand_in, _ports = make_show()
+    now = [100.0]
+    app = DashboardApp(LocalSource(show.telemetry, show.commands), clock=lambda: now[0])
+
+    async def go() -> tuple[bool, bool, bool, bool]:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+c")
+            asked = isinstance(app.screen, ConfirmQuit) and app.is_running
+            now[0] += 2.5  # too late for a double press: still asking, not stopped
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+            still = isinstance(app.screen, ConfirmQuit) and app.is_running
+            await pilot.press("n")
+            now[0] += 10.0
+            await pilot.press("ctrl+c")
+            again = isinstance(app.screen, ConfirmQuit)
+            now[0] += 1.5
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+            return asked, still, again, app.is_running
+    asked, still, again, running = asyncio.run(go())
+    assert asked and still and again
+    assert running is False, "a second Ctrl-C within 2 s stops the show"

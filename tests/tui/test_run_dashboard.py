@@ -95,6 +95,20 @@ def test_quitting_the_dashboard_asks_then_stops_the_show(jack_server, tmp_path: 
         term.close()
 
 
+def test_ctrl_c_asks_and_a_second_ctrl_c_stops_the_show_cleanly(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
+    term = Terminal([str(write_set(tmp_path, free_tcp_port()))], jack_server.name)
+    try:
+        assert term.read_until(b"RUNNING"), term.screen[-2000:]
+        term.type(b"\x03")
+        assert term.read_until(b"Stop the show and quit?"), term.screen[-2000:]
+        assert term.process.poll() is None, "one Ctrl-C only asks"
+        term.type(b"\x03")
+        assert term.process.wait(timeout=10) == 0
+        assert term.read_until(b"show stopped") or term.process.returncode == 0
+    finally:
+        term.close()
+
+
 def test_the_show_outlives_a_crashed_dashboard(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
     term = Terminal([str(write_set(tmp_path, free_tcp_port()))], jack_server.name)
     try:
