@@ -36,11 +36,23 @@ def load_or_fail(name: str | None) -> tuple[Path, ShowConfig]:
 
 
 def install_sigterm() -> None:
-    """Make SIGTERM (and SIGHUP: the terminal went away) stop a show the same clean way as Ctrl-C."""
+    """Make SIGINT, SIGTERM (and SIGHUP: the terminal went away) stop a show the same clean way, once.
+
+    The first signal raises KeyboardInterrupt where the show is waiting; every later one only says
+    the show is already stopping, so a second Ctrl-C (or a supervisor's SIGTERM right after it)
+    cannot cut the cleanup short: note-offs, All Notes Off, Stop and drum panic always go out.
+    """
+    stopping = False
+
     def handler(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            os.write(2, b"drumbridge: already stopping; sending note-offs, Stop and drum panic first\n")
+            return
+        stopping = True
         raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGHUP, handler)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)
 
 
 def jack_missing() -> bool:

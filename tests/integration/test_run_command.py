@@ -48,3 +48,52 @@ def test_run_then_ctrl_c_stops_cleanly(jack_server, tmp_path: Path) -> None:  # 
     assert "all notes off" in err
     assert data.count(b"\xf8") >= 48
     assert data[-1] == b"\xfc"
+
+
+def test_two_signals_a_millisecond_apart_still_send_every_note_off_and_stop(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
+    demo = (ROOT / "live_sets" / "demo.toml").read_text()
+    show_set = tmp_path / "signals.toml"
+    text = demo.replace("beats_per_bar = 4", 'beats_per_bar = 4\noutput = "drumbridge clock out (signals)"', 1)
+    text = text.replace("bpm = 120.0", "bpm = 240.0", 1)  # the answer (bars 3-4) comes after 2 s
+    text = text.replace('name = "drums"', 'name = "sigtest"').replace('input = "drums"', 'input = "sigtest"')
+    show_set.write_text(text)
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(show_set), "--headless"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        ready = process.stderr.readline()
+        while ready and "running" not in ready:  # other shows on this machine may hold the OSC port: a warning
+            ready = process.stderr.readline()
+        assert "running" in ready, ready
+        clock = ExternalInput("drumbridge clock out (signals)", client="fake-live-clock")
+        notes = ExternalInput("drumbridge sigtest out", client="fake-live-track")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(d[0] & 0xF0 == 0x90 for d, _ in notes.received):
+            time.sleep(0.005)  # waiting for the show's answer to start sounding
+        assert any(d[0] & 0xF0 == 0x90 for d, _ in notes.received), "the show never played a note"
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.001)  # the second signal 1 ms after the first: this spacing is the point of the test
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=10)
+        deadline = time.monotonic() + 3.0  # the last MIDI bytes still have to cross JACK
+        while time.monotonic() < deadline and not (any(d == [0xFC] for d, _ in clock.received)
+                                                   and any(d[:2] == [0xB9, 123] for d, _ in notes.received)):
+            time.sleep(0.01)
+        clock_data = [d for d, _ in clock.take()]
+        note_data = [d for d, _ in notes.take()]
+        clock.close()
+        notes.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert clock_data[-1] == [0xFC]  # Stop
+    assert [0xB9, 123, 0] in note_data  # All Notes Off on the responder's channel (10)
+    sounding: set[int] = set()
+    for d in note_data:
+        if d[0] == 0x99 and d[2] > 0:
+            sounding.add(d[1])
+        elif d[0] in (0x89, 0x99):
+            sounding.discard(d[1])
+    assert not sounding  # every note-on got its note-off
