@@ -92,8 +92,9 @@ class Engine:
             try:
                 command()
             except Exception as error:  # a bad command must not stop the show
-                log.exception("command failed")
-                self.telemetry.event("error", "engine", f"command failed: {error}")
+                if self.telemetry.limiter.admit("engine command traceback", "") is not None:
+                    log.exception("command failed")
+                self.telemetry.event_limited("command failed", "error", "engine", f"command failed: {error}")
         for change in self.clock.poll(now):
             self._on_transport(change)
         self.scheduler.poll(now)
@@ -116,7 +117,8 @@ class Engine:
         except (ValueError, TypeError, IndexError) as error:
             self.midi_errors += 1
             self.telemetry.increment("midi", "errors")
-            self.telemetry.event("warning", f"midi {port}", f"dropped corrupt message {bytes(data).hex(' ')}: {error}")
+            self.telemetry.event_limited(f"corrupt midi {port}", "warning", f"midi {port}",
+                                         f"dropped corrupt message {bytes(data[:16]).hex(' ')}: {error}")
             return
         for handler in handlers:
             try:

@@ -16,6 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.ratelimit import RateLimiter
+
 log = logging.getLogger("drumbridge")
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -44,6 +46,7 @@ class Telemetry:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _subscribers: list[queue.Queue[LogEvent]] = field(default_factory=list)
     _version: int = 0
+    limiter: RateLimiter = field(default_factory=RateLimiter)  # for repeated error kinds (`event_limited`)
 
     def __post_init__(self) -> None:
         self._events = deque(maxlen=self.log_size)
@@ -88,6 +91,17 @@ class Telemetry:
                 except (queue.Empty, queue.Full):
                     pass
         return item
+
+    def event_limited(self, kind: str, level: str, source: str, message: str,
+                      bad_input: bool = True) -> LogEvent | None:
+        """`event` at most once a second per `kind`, text truncated, with how many were held back.
+
+        Bad input is also counted under the "bad_input" topic (never as commands).
+        """
+        if bad_input:
+            self.increment("bad_input", kind)
+        text = self.limiter.admit(kind, message)
+        return None if text is None else self.event(level, source, text)
 
     def subscribe(self, maxsize: int = 1000) -> queue.Queue[LogEvent]:
         """A queue that receives every later log event."""

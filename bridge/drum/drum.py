@@ -375,11 +375,11 @@ class Drum(Component):
         causes = "+".join(boot.reset_causes)
         if self._heard_this_connection and now - self._connected_at > self.boot_grace:
             self.reboots += 1
-            self.telemetry.event("warning", "drum", f"board rebooted ({causes}; EEPROM {boot.eeprom}); "
-                                 "pushing calibration again")
+            self.telemetry.event_limited("drum reboot", "warning", "drum", f"board rebooted ({causes}; EEPROM "
+                                         f"{boot.eeprom}); pushing calibration again", bad_input=False)
         else:
-            self.telemetry.event("info", "drum", f"board booted ({causes}; EEPROM {boot.eeprom}), "
-                                 f"firmware {boot.version}")
+            self.telemetry.event_limited("drum boot", "info", "drum", f"board booted ({causes}; EEPROM "
+                                         f"{boot.eeprom}), firmware {boot.version}", bad_input=False)
         self._heard_this_connection = True
         self._push_config()
 

@@ -140,6 +140,8 @@ class OscListenConfig(Section):
     prefix: str = Field("/drumbridge", pattern=ADDRESS_PATTERN)
     oscquery_port: int | None = Field(None, ge=1, le=65535,
                                       description="serve the OSCQuery JSON description over HTTP here")
+    allow_calibration: bool = Field(False, description="let OSC control change motor calibration and write "
+                                                       "the board's EEPROM (drum/calibrate, drum/save)")
     advertise: bool = Field(True, description="announce the OSCQuery server with Bonjour/Zeroconf on the "
                                               "listen host's interface (needs the zeroconf package)")
 

@@ -12,6 +12,10 @@ register are reachable without changes here (see docs/osc.md for the table):
 
 A trigger command (one that takes no more values) ignores a single numeric argument: a button's
 press (non-zero) fires it, its release (0) is ignored.
+
+Every datagram, message and command spends from a `ControlBudget`; what is over it is dropped and
+counted (`dropped`), never queued. Calibration and EEPROM writes are refused (`refused`) unless the set
+file allows them. Problems are logged at most once a second per kind, text truncated.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from pythonosc.osc_packet import OscPacket
 
 from bridge.commands import CommandError, Commands
 from bridge.flags import parse_flag
+from bridge.osc.budget import CALIBRATION, ControlBudget
+from bridge.ratelimit import RateLimiter, RateLimitFilter, truncate
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
@@ -111,6 +117,8 @@ class ControlStats:
     malformed: int = 0
     unknown: int = 0
     bad_args: int = 0
+    dropped: int = 0  # over the cost budget (datagrams count as one each, unparsed)
+    refused: int = 0  # calibration/EEPROM writes while the set file does not allow them
     last_error: str = ""
 
 
@@ -119,7 +127,8 @@ class OscControl:
 
     def __init__(self, commands: Commands, telemetry: Telemetry, host: str = "127.0.0.1", port: int = 9001,
                  prefix: str = "/drumbridge", time_source: TimeSource = monotonic_time,
-                 log_interval: float = 1.0) -> None:
+                 log_interval: float = 1.0, budget: ControlBudget | None = None,
+                 allow_calibration: bool = False) -> None:
         self.commands = commands
         self.telemetry = telemetry
         self.host = host
@@ -128,7 +137,10 @@ class OscControl:
         self.time = time_source
         self.log_interval = log_interval
         self.stats = ControlStats()
-        self._last_log: dict[str, float] = {}
+        self.budget = budget or ControlBudget()
+        self.allow_calibration = allow_calibration
+        self._limiter = RateLimiter(time_source, log_interval)
+        self._osc_filter = RateLimitFilter(self._limiter, only_paths=("pythonosc",))  # python-osc's own warnings
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -147,6 +159,7 @@ class OscControl:
         sock.settimeout(0.2)
         self.port = sock.getsockname()[1]
         self._socket = sock
+        logging.getLogger().addFilter(self._osc_filter)
         self._thread = threading.Thread(target=self._loop, name="osc-control", daemon=True)
         self._thread.start()
         if ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
@@ -172,10 +185,15 @@ class OscControl:
     def handle_datagram(self, data: bytes, sender: Any = None) -> None:
         """Parse one datagram (message or bundle) and submit what it asks for; never raises."""
         self.stats.received += 1
+        if not self.budget.datagram(len(data), self.time()):
+            self.stats.dropped += 1
+            self._problem(None, "over_budget", f"OSC control over budget: dropped datagrams from {sender}")
+            self.stats.handled += 1
+            return
         try:
             messages = [timed.message for timed in OscPacket(data).messages]
         except Exception as error:  # noqa: BLE001 - any malformed packet: count it, keep listening
-            self._problem("malformed", f"malformed OSC packet from {sender}: {error} ({data[:32]!r})")
+            self._problem("malformed", "malformed", f"malformed OSC packet from {sender}: {error} ({data[:32]!r})")
             messages = []
         for message in messages:
             self.handle_message(message.address, list(message.params))
@@ -183,8 +201,13 @@ class OscControl:
 
     def handle_message(self, address: str, args: list[Any]) -> None:
         """Route one message to its command."""
+        now = self.time()
+        if not self.budget.message(now):
+            self.stats.dropped += 1
+            self._problem(None, "over_budget", "OSC control over budget: dropped messages")
+            return
         if not (address == self.prefix or address.startswith(self.prefix + "/")):
-            self._problem("unknown", f"{address}: not under {self.prefix}")
+            self._problem("unknown", "unknown", f"{address}: not under {self.prefix}")
             return
         segments = [s for s in address[len(self.prefix):].split("/") if s]
         try:
@@ -193,29 +216,40 @@ class OscControl:
                 self.stats.ignored += 1
                 return
             name, call = routed
+            if name in CALIBRATION and not self.allow_calibration:
+                self.stats.refused += 1
+                self._problem(None, "refused", f"{address}: calibration and EEPROM writes over OSC are off "
+                              "(set allow_calibration = true under [osc.listen] to allow them)")
+                return
+            if not self.budget.command(name, now):
+                self.stats.dropped += 1
+                self._problem(None, f"over_budget {name}", f"OSC control over budget: dropped {name} commands")
+                return
             self.commands.submit(name, *call)
         except ControlError as error:
-            self._problem(error.kind, f"{address} {args!r}: {error}")
+            self._problem(error.kind, error.kind, f"{address} {args!r}: {error}")
             return
         except CommandError as error:
-            self._problem("bad_args", f"{address} {args!r}: {error}")
+            self._problem("bad_args", "bad_args", f"{address} {args!r}: {error}")
             return
         except Exception as error:  # noqa: BLE001 - a broken handler check must not stop the listener
-            self._problem("bad_args", f"{address} {args!r}: {error!r}")
+            self._problem("bad_args", "bad_args", f"{address} {args!r}: {error!r}")
             return
         self.stats.commands += 1
 
-    def _problem(self, kind: str, message: str) -> None:
-        setattr(self.stats, kind, getattr(self.stats, kind) + 1)
-        self.stats.last_error = message
-        now = self.time()
-        if now - self._last_log.get(kind, -float("inf")) >= self.log_interval:
-            self._last_log[kind] = now
-            self.telemetry.event("warning", "osc control", message)
+    def _problem(self, counter: str | None, kind: str, message: str) -> None:
+        """Count bad input under `counter` (if any) and log it, at most once a second per `kind`."""
+        if counter is not None:
+            setattr(self.stats, counter, getattr(self.stats, counter) + 1)
+        text = self._limiter.admit(kind, message)
+        self.stats.last_error = truncate(message)
+        if text is not None:
+            self.telemetry.event("warning", "osc control", text)
 
     def close(self) -> None:
         """Stop listening and wait (briefly) for the thread."""
         self._stop.set()
+        logging.getLogger().removeFilter(self._osc_filter)
         if self._socket is not None:
             self._socket.close()
         if self._thread is not None and self._thread is not threading.current_thread():

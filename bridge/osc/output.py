@@ -50,7 +50,7 @@ from bridge.osc.oscquery_values import current_values, model_choices
 from bridge.osc.target import OscTarget, Resolver
 from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.telemetry import Telemetry
-from bridge.timebase import TimeSource
+from bridge.timebase import TimeSource, monotonic_time
 
 EVENT_TAG = "osc"
 CUE_TAG = "osc-cue"
@@ -159,7 +159,8 @@ class OscOutput(Component):
         """Send cue `name` now (the osc.cue command; OSC control and the dashboard use it)."""
         cue = self.cues.get(name)
         if cue is None:
-            self.telemetry.event("warning", "osc", f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
+            self.telemetry.event_limited("osc unknown cue", "warning", "osc",
+                                         f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
             return
         context: dict[str, Any] = {}
         if self._time is not None and self.clock.transport is Transport.RUNNING:
@@ -257,7 +258,9 @@ class OscOutput(Component):
         self._listen_to_answers()
         listen = self.config.listen
         if listen is not None and self._commands is not None:
-            self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix)
+            self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix,
+                                      time_source=self._time or monotonic_time,
+                                      allow_calibration=listen.allow_calibration)
             if self.control.start() and listen.oscquery_port is not None:
                 self._start_oscquery(listen.host, listen.oscquery_port)
 

@@ -163,3 +163,119 @@ def test_opening_control_to_the_network_is_said_out_loud() -> None:
         assert any("open to the network" in e.message for e in show.telemetry.recent("warning"))
     finally:
         show.engine.shutdown()
+
+
+def _bundles(address: str, per_bundle: int, count: int, *args: object) -> list[bytes]:
+    builder = OscBundleBuilder(IMMEDIATELY)
+    for _ in range(per_bundle):
+        message = OscMessageBuilder(address)
+        for arg in args:
+            message.add_arg(arg)
+        builder.add_content(message.build())
+    dgram = builder.build().dgram
+    return [dgram] * count
+
+
+def test_a_flood_of_panic_bundles_is_dropped_and_counted_not_queued(rig) -> None:
+    show, time, video, client, calls, counter = rig
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    dgrams = _bundles("/drumbridge/panic", 2000, 34)  # 68,000 /panic in 34 datagrams
+    for i, dgram in enumerate(dgrams):
+        sock.sendto(dgram, ("127.0.0.1", show.osc.control.port))
+        deadline = wall.monotonic() + 5.0  # one at a time, so the kernel's socket buffer drops none
+        while show.osc.control.stats.handled <= i and wall.monotonic() < deadline:
+            wall.sleep(0.001)
+    sock.close()
+    settle(show, time, video, 34, 0.2)  # virtual time stands still: only the budget's burst is spent
+    stats = show.osc.control.stats
+    assert counter.panics <= 50  # engine.panic ran a burst's worth at most, not 68,000 times
+    assert counter.panics >= 1
+    assert stats.commands == counter.panics
+    assert stats.dropped > 0
+    assert stats.received == 34
+    assert len(show.engine._commands) == 0  # nothing left queued
+    before = counter.panics
+    time.advance(1.0)  # a second later the budget has refilled: control works again
+    client.send_message("/drumbridge/panic", [])
+    settle(show, time, video, 35, 1.3)
+    assert counter.panics == before + 1
+
+
+def test_three_hundred_mutates_in_a_bundle_run_a_few(rig) -> None:
+    show, time, video, client, calls, counter = rig
+    mutated: list[str] = []
+    show.commands.register("responder.mutate", lambda name: mutated.append(name), "mutate")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.sendto(_bundles("/drumbridge/responder/drums/mutate", 300, 1)[0], ("127.0.0.1", show.osc.control.port))
+    sock.close()
+    settle(show, time, video, 1, 0.2)
+    assert 1 <= len(mutated) <= 8
+    assert show.osc.control.stats.dropped == 300 - len(mutated)
+
+
+def test_calibration_over_osc_is_off_unless_the_set_allows_it(rig) -> None:
+    show, time, video, client, calls, counter = rig
+    calibrated: list[tuple] = []
+    def calibrate(motor, forward_ms, pause_ms, back_ms, latency_ms, save) -> None:  # noqa: ANN001
+        calibrated.append((motor, forward_ms))
+
+    show.commands.register("drum.calibrate", calibrate, "calibrate")
+    show.commands.register("drum.save", lambda: calibrated.append(("save",)), "save")
+    client.send_message("/drumbridge/drum/calibrate", [0, 40, 10, 20, 5, 1])
+    client.send_message("/drumbridge/drum/save", [])
+    settle(show, time, video, 2, 0.2)
+    assert calibrated == []
+    assert show.osc.control.stats.refused == 2
+    show.osc.control.allow_calibration = True  # what `allow_calibration = true` under [osc.listen] sets
+    client.send_message("/drumbridge/drum/save", [])
+    settle(show, time, video, 3, 0.3)
+    assert calibrated == [("save",)]
+
+
+def test_allow_calibration_is_a_set_file_key() -> None:
+    from bridge.setfile import parse_set
+    assert parse_set("[osc.listen]\nport = 9001\n").osc.listen.allow_calibration is False
+    assert parse_set("[osc.listen]\nallow_calibration = true\n").osc.listen.allow_calibration is True
+
+
+def test_repeated_problems_are_logged_once_a_second_with_a_count(rig) -> None:
+    show, time, video, client, calls, counter = rig
+    events = show.engine.telemetry.subscribe()
+    long_name = "x" * 5000
+    for _ in range(50):
+        client.send_message(f"/drumbridge/nothing/{long_name}", [])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(50):
+        sock.sendto(b"#bundle\x00garbage", ("127.0.0.1", show.osc.control.port))
+    sock.close()
+    settle(show, time, video, 100, 0.2)
+    lines = []
+    while not events.empty():
+        lines.append(events.get_nowait())
+    control_lines = [e for e in lines if e.source == "osc control"]
+    assert len(control_lines) == 2  # one per kind (unknown, malformed) in this virtual second
+    assert all(len(e.message) < 400 for e in control_lines)
+    stats = show.osc.control.stats
+    assert stats.unknown == 50 and stats.malformed == 50 and stats.commands == 0
+    time.advance(1.5)
+    client.send_message(f"/drumbridge/nothing/{long_name}", [])
+    settle(show, time, video, 101, 1.7)
+    later = []
+    while not events.empty():
+        later.append(events.get_nowait())
+    assert any("(+49 more like this)" in e.message for e in later if e.source == "osc control")
+
+
+def test_python_osc_own_warnings_are_rate_limited(rig, caplog: pytest.LogCaptureFixture) -> None:
+    show, time, video, client, calls, counter = rig
+    content = b"zzzz" * 300  # neither a message nor a bundle: python-osc logs the whole thing itself
+    dgram = b"#bundle\x00" + b"\x00\x00\x00\x00\x00\x00\x00\x01" + len(content).to_bytes(4, "big") + content
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with caplog.at_level("WARNING"):
+        for _ in range(40):
+            sock.sendto(dgram, ("127.0.0.1", show.osc.control.port))
+        settle(show, time, video, 40, 0.2)
+    sock.close()
+    from_python_osc = [r for r in caplog.records if "pythonosc" in r.pathname]
+    assert len(from_python_osc) == 1
+    assert len(from_python_osc[0].getMessage()) < 400
