@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -136,9 +137,42 @@ static void log_to_stderr(avr_t *a, const int level, const char *format, va_list
     if (level <= LOG_WARNING && (!a || a->log >= level)) vfprintf(stderr, format, ap);
 }
 
+/* The firmware sleeps (idle mode) whenever it has nothing to time; simavr then skips ahead to the
+ * next cycle timer instead of simulating the wait. This timer is one of them: it wakes the
+ * simulation exactly when the next queued byte must go on the line, when the script's next
+ * reset/hang is due, and at least every MAX_SKIP_US, so a skip never runs far past the wall clock. */
+#define MAX_SKIP_US 100
+/* simavr's own sleep callback would usleep() in real time; the skip itself is simavr's. */
 static void no_sleep(avr_t *a, avr_cycle_count_t how_long) {
     (void)a;
     (void)how_long;
+}
+static avr_cycle_count_t next_script_event = ~(avr_cycle_count_t)0;
+static void inject_due(void);
+static avr_cycle_count_t uart_byte_cycles(void);
+
+static avr_cycle_count_t next_wake(avr_cycle_count_t now) {
+    avr_cycle_count_t when = now + MAX_SKIP_US * CYCLES_PER_US;
+    if (queue_head != queue_tail) {
+        avr_cycle_count_t stop = queue_start[queue_head] + HOST_BYTE_CYCLES, bc = uart_byte_cycles();
+        avr_cycle_count_t due = stop > bc ? stop - bc : 0;
+        if (due < when) when = due;
+    }
+    if (next_script_event < when) when = next_script_event;
+    return when > now ? when : now + 1;
+}
+
+static avr_cycle_count_t harness_tick(avr_t *a, avr_cycle_count_t when, void *param) {
+    (void)when;
+    (void)param;
+    inject_due();
+    return next_wake(a->cycle);
+}
+
+/* (Re)arms the harness timer: after enqueueing, and after a reset cleared simavr's timers. */
+static void arm_tick(void) {
+    avr_cycle_timer_cancel(avr, harness_tick, NULL);
+    avr_cycle_timer_register(avr, next_wake(avr->cycle) - avr->cycle, harness_tick, NULL);
 }
 
 /* Cycles one byte takes in the firmware's UART as configured (UBRR0, U2X0). */
@@ -244,6 +278,11 @@ static void save_eeprom(const char *path) {
 }
 
 static int run_one(void) {
+    static unsigned checks;
+    /* A reset (ours or the watchdog's) clears simavr's timers: look for ours now and then, and at
+     * every sleep skip, where a missing wake-up would matter. */
+    if ((avr->state == cpu_Sleeping || (++checks & 1023) == 0) && !avr_cycle_timer_status(avr, harness_tick, NULL))
+        arm_tick();
     int state = avr_run(avr);
     if (state == cpu_Done || state == cpu_Crashed) {
         fprintf(stderr, "drumbridge-sim: firmware stopped (state %d) at %llu us\n", state, now_us());
@@ -303,12 +342,16 @@ static int run_script(const char *path, unsigned long ms) {
     if (f != stdin) fclose(f);
 
     avr_cycle_count_t end_cycle = (avr_cycle_count_t)ms * 1000 * CYCLES_PER_US;
+    next_script_event = n_resets ? resets[0] : end_cycle;
+    arm_tick();
     while (avr->cycle < end_cycle && !stop_requested) {
         inject_due();
         if (next_reset < n_resets && avr->cycle >= resets[next_reset]) {
             if (hang_flags[next_reset]) hang_firmware();
             else external_reset();
             next_reset++;
+            next_script_event = next_reset < n_resets ? resets[next_reset] : end_cycle;
+            arm_tick();
         }
         if (run_one() < 0) return 1;
     }
@@ -360,6 +403,9 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
     printf("READY %s %s\n", link_path, name);
     fflush(stdout);
 
+    /* Paced, not spinning: simulate up to the wall clock's time (the sleeping firmware costs
+     * almost nothing to simulate), then wait in ppoll until a byte arrives on the pty or the
+     * next slice is due: 1 ms while the firmware sleeps (its timer tick), 200 us while it runs. */
     double start = wall_seconds();
     const avr_cycle_count_t slice = 100 * CYCLES_PER_US;
     double last_flush = start;
@@ -376,9 +422,12 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
         }
         uint8_t buf[256];
         ssize_t n;
+        int got = 0;
         while ((n = read(pty_master, buf, sizeof(buf))) > 0) {
             for (ssize_t i = 0; i < n; i++) enqueue(buf[i], avr->cycle);
+            got = 1;
         }
+        if (got) arm_tick();
         if (reset_on_open) {
             int present = !(n < 0 && errno == EIO);
             if (present != client) {
@@ -401,8 +450,10 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
                 continue;
             }
         }
-        avr_cycle_count_t slice_end = avr->cycle + slice;
-        while (avr->cycle < slice_end) {
+        double now = wall_seconds();
+        avr_cycle_count_t target = avr->cycle + slice;  /* --speed 0: flat out, a slice at a time */
+        if (speed > 0) target = (avr_cycle_count_t)((now - start) * speed * F_CPU_HZ);
+        while (avr->cycle < target) {
             inject_due();
             if (run_one() < 0) {
                 rc = 1;
@@ -410,17 +461,15 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
                 break;
             }
         }
-        double now = wall_seconds();
-        if (speed > 0) {
-            double ahead = (double)avr->cycle / F_CPU_HZ / speed - (now - start);
-            if (ahead > 0.0005) {
-                struct timespec ts = {0, (long)(ahead * 1e9)};
-                nanosleep(&ts, NULL);
-            }
-        }
         if (now - last_flush > 0.1) {
             fflush(trace);
             last_flush = now;
+        }
+        if (speed > 0 && !stop_requested) {
+            struct pollfd pfd = {.fd = pty_master, .events = POLLIN};
+            long wait_ns = avr->state == cpu_Sleeping ? 1000 * 1000 : 200 * 1000;
+            struct timespec timeout = {0, (long)(wait_ns / speed < 5e8 ? wait_ns / speed : 5e8)};
+            ppoll(&pfd, 1, &timeout, NULL);
         }
     }
     unlink(link_path);
@@ -538,7 +587,7 @@ int main(int argc, char **argv) {
     }
     avr_load_firmware(avr, &fw);
     avr->frequency = F_CPU_HZ;
-    avr->sleep = no_sleep;
+    avr->sleep = no_sleep;  /* simavr skips a sleeping firmware's cycles; we pace against the wall ourselves */
     avr_extint_set_strict_lvl_trig(avr, 0, 0);
     avr_extint_set_strict_lvl_trig(avr, 1, 0);
     uint32_t flags = 0;

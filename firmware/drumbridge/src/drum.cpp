@@ -306,8 +306,9 @@ static void poll_led(uint32_t now) {
     }
 }
 
-void drum_poll() {
+bool drum_poll() {
     const uint32_t now = hal_micros();
+    bool busy = false;
     if (heartbeat_seen && !heartbeat_lost &&
         now - last_byte_us >= DB_HEARTBEAT_TIMEOUT_MS * 1000UL) {
         heartbeat_lost = true;
@@ -321,6 +322,7 @@ void drum_poll() {
             counters[DB_CTR_CUTOFFS]++;
             fault = true;
         }
+        busy = true;  // this poll's phase change is seen next loop: one more spin
     }
     poll_eeprom();
     const uint32_t now_ms = hal_millis();
@@ -329,6 +331,7 @@ void drum_poll() {
         next_housekeeping_ms = now_ms + 1000;
         for (uint8_t m = 0; m < DB_MOTOR_COUNT; m++) strike_forget_old(&strikes[m], now);
     }
+    return busy || saving || tx_len > 0;
 }
 
 const DrumConfig *drum_config() { return &config; }

@@ -9,7 +9,10 @@
 
 void drum_begin(uint8_t reset_flags);  // reset flags: DB_RESET_* bits
 void drum_feed(uint8_t byte);          // one byte from the host
-void drum_poll();                      // call every loop: timers, heartbeat, EEPROM, LED
+// Call every loop: timers, heartbeat, EEPROM, LED. Returns true while the loop must keep spinning
+// (a strike in any phase, replies queued, an EEPROM save); false: the sketch may sleep until the
+// next interrupt (a byte arriving, the 1 ms timer tick).
+bool drum_poll();
 
 bool drum_tx_pending();
 uint8_t drum_tx_pop();
