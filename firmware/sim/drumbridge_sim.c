@@ -139,15 +139,16 @@ static void log_to_stderr(avr_t *a, const int level, const char *format, va_list
 
 /* The firmware sleeps (idle mode) whenever it has nothing to time; simavr then skips ahead to the
  * next cycle timer instead of simulating the wait. This timer is one of them: it wakes the
- * simulation exactly when the next queued byte must go on the line, when the script's next
- * reset/hang is due, and at least every MAX_SKIP_US, so a skip never runs far past the wall clock. */
-#define MAX_SKIP_US 100
+ * simulation exactly when the next queued byte must go on the line and at next_harness_event
+ * (script mode: the next reset/hang or the end; pty mode: the wall clock's time, so a skip never
+ * runs ahead of it), and at least every MAX_SKIP_US. */
+#define MAX_SKIP_US 10000
 /* simavr's own sleep callback would usleep() in real time; the skip itself is simavr's. */
 static void no_sleep(avr_t *a, avr_cycle_count_t how_long) {
     (void)a;
     (void)how_long;
 }
-static avr_cycle_count_t next_script_event = ~(avr_cycle_count_t)0;
+static avr_cycle_count_t next_harness_event = ~(avr_cycle_count_t)0;
 static void inject_due(void);
 static avr_cycle_count_t uart_byte_cycles(void);
 
@@ -158,7 +159,7 @@ static avr_cycle_count_t next_wake(avr_cycle_count_t now) {
         avr_cycle_count_t due = stop > bc ? stop - bc : 0;
         if (due < when) when = due;
     }
-    if (next_script_event < when) when = next_script_event;
+    if (next_harness_event < when) when = next_harness_event;
     return when > now ? when : now + 1;
 }
 
@@ -342,7 +343,7 @@ static int run_script(const char *path, unsigned long ms) {
     if (f != stdin) fclose(f);
 
     avr_cycle_count_t end_cycle = (avr_cycle_count_t)ms * 1000 * CYCLES_PER_US;
-    next_script_event = n_resets ? resets[0] : end_cycle;
+    next_harness_event = n_resets ? resets[0] : end_cycle;
     arm_tick();
     while (avr->cycle < end_cycle && !stop_requested) {
         inject_due();
@@ -350,7 +351,7 @@ static int run_script(const char *path, unsigned long ms) {
             if (hang_flags[next_reset]) hang_firmware();
             else external_reset();
             next_reset++;
-            next_script_event = next_reset < n_resets ? resets[next_reset] : end_cycle;
+            next_harness_event = next_reset < n_resets ? resets[next_reset] : end_cycle;
             arm_tick();
         }
         if (run_one() < 0) return 1;
@@ -453,6 +454,10 @@ static int run_pty(const char *link_path, double speed, int reset_on_open) {
         double now = wall_seconds();
         avr_cycle_count_t target = avr->cycle + slice;  /* --speed 0: flat out, a slice at a time */
         if (speed > 0) target = (avr_cycle_count_t)((now - start) * speed * F_CPU_HZ);
+        if (target > avr->cycle) {
+            next_harness_event = target;
+            arm_tick();
+        }
         while (avr->cycle < target) {
             inject_due();
             if (run_one() < 0) {
