@@ -157,10 +157,10 @@ static avr_cycle_count_t next_wake(avr_cycle_count_t now) {
     if (queue_head != queue_tail) {
         avr_cycle_count_t stop = queue_start[queue_head] + HOST_BYTE_CYCLES, bc = uart_byte_cycles();
         avr_cycle_count_t due = stop > bc ? stop - bc : 0;
-        if (due < when) when = due;
+        if (due > now && due < when) when = due;
     }
-    if (next_harness_event < when) when = next_harness_event;
-    return when > now ? when : now + 1;
+    if (next_harness_event > now && next_harness_event < when) when = next_harness_event;
+    return when;
 }
 
 static avr_cycle_count_t harness_tick(avr_t *a, avr_cycle_count_t when, void *param) {
