@@ -26,13 +26,14 @@ def resolve_set_path(name: str | None) -> Path:
     return candidate
 
 
-def load_or_fail(name: str | None) -> tuple[Path, ShowConfig]:
-    """Load a set file or raise CliError with every problem in it."""
+def load_or_fail(name: str | None, starting: bool = True) -> tuple[Path, ShowConfig]:
+    """Load a set file or raise CliError with every problem in it ("nothing started" when a show would have)."""
     path = resolve_set_path(name)
     try:
         return path, load_set(path)
     except SetFileError as error:
-        raise CliError(f"set file has errors, nothing started:\n{error}") from None
+        heading = "set file has errors, nothing started" if starting else "set file has errors"
+        raise CliError(f"{heading}:\n{error}") from None
 
 
 def install_sigterm() -> None:

@@ -14,7 +14,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "drum", help="read status, test-strike and calibrate the drum board; or run it in the simulator",
         description="Build and tune the robot drum: every command opens the board's serial port "
                     "(--port, default: found by USB id), asks, prints the answer and closes it.")
-    actions = parser.add_subparsers(dest="drum_action", metavar="ACTION", required=True)
+    from bridge.cli.main import list_actions
+
+    parser.set_defaults(func=list_actions(parser))
+    actions = parser.add_subparsers(dest="drum_action", metavar="ACTION")
 
     def board_parser(name: str, help: str) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help, description=help)
@@ -29,10 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     board_parser("hello", "print the board's firmware version, driver and motor count")
     board_parser("status", "print the board's identity, counters, note map and every motor's calibration")
     test = board_parser("test", "test-strike one motor through the board (bypasses the note map)")
-    test.add_argument("motor", type=int)
+    test.add_argument("motor", help="motor index, or a voice name (kick, snare, or a [drum] motor's name with --set)")
     test.add_argument("--velocity", type=int, default=100, help="1..127 (default 100)")
     cal = board_parser("calibrate", "show or change one motor's strike timings (forward-pause-back)")
-    cal.add_argument("motor", type=int)
+    cal.add_argument("motor", help="motor index, or a voice name (see `drum test`)")
     cal.add_argument("--forward", type=int, metavar="MS", help="drive toward the skin for MS at full velocity")
     cal.add_argument("--pause", type=int, metavar="MS", help="coast with the stick on the skin")
     cal.add_argument("--back", type=int, metavar="MS", help="drive back")
@@ -51,19 +54,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.set_defaults(func=handle_sim)
 
 
-def _link_settings(args: argparse.Namespace) -> tuple[str, int, list[str], str]:
-    """Port, baud, USB ids and serial number: flags first, then the set file's [drum], then defaults."""
+def _drum_config(args: argparse.Namespace) -> Any:
+    """The set file's [drum] with --set, else the defaults."""
     from bridge.drum.config import DrumConfig
 
-    drum = DrumConfig()
-    if args.set:
-        from bridge.cli.common import load_or_fail
+    if not args.set:
+        return DrumConfig()
+    from bridge.cli.common import load_or_fail
 
-        path, config = load_or_fail(args.set)
-        if config.drum is None:
-            raise CliError(f"{path} has no [drum] section")
-        drum = config.drum
+    path, config = load_or_fail(args.set, starting=False)
+    if config.drum is None:
+        raise CliError(f"{path} has no [drum] section")
+    return config.drum
+
+
+def _link_settings(args: argparse.Namespace) -> tuple[str, int, list[str], str]:
+    """Port, baud, USB ids and serial number: flags first, then the set file's [drum], then defaults."""
+    drum = _drum_config(args)
     return args.port or drum.serial, args.baud or drum.baud, drum.usb_ids, drum.serial_number
+
+
+def motor_index(spec: str, drum: Any) -> int:
+    """A motor given as an index or a voice name (the set file's motor names, else kick/snare)."""
+    if spec.strip().isdigit():
+        return int(spec)
+    voices = {drum.voice(m): m for m in range(drum.motor_count)}
+    if spec in voices:
+        return voices[spec]
+    from bridge.setfile.suggest import did_you_mean
+
+    raise CliError(f"no motor called {spec!r}{did_you_mean(spec, voices)}; voices: "
+                   + ", ".join(f"{name} (motor {m})" for name, m in voices.items()))
 
 
 def _device(port: str, usb_ids: list[str] | None = None, serial_number: str = "") -> str:
@@ -91,6 +112,8 @@ def handle(args: argparse.Namespace) -> int:
     from bridge.drum.client import BoardTimeout, DrumClient
 
     port, baud, usb_ids, serial_number = _link_settings(args)
+    if getattr(args, "motor", None) is not None:
+        args.motor = motor_index(args.motor, _drum_config(args))
     device = _device(port, usb_ids, serial_number)
     try:
         client = DrumClient.open(device, baud)

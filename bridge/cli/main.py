@@ -6,7 +6,7 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bridge import __version__
 
@@ -30,6 +30,41 @@ class CliError(Exception):
     """A user-facing error: printed as one line on stderr, exit status 2."""
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows every option's default (unless the text already says it, or there is none to show)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if "default" in text.lower() or default in (None, False, argparse.SUPPRESS) or action.nargs == 0 \
+                or isinstance(action, argparse._SubParsersAction):
+            return text
+        if not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return text
+        return f"{text} (default: %(default)s)" if text else "(default: %(default)s)"
+
+
+def list_actions(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """A handler for a command given without its action: print the command's help (every action) and fail."""
+    def handle(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        print(f"\n{parser.prog}: give one of the actions above", file=sys.stderr)
+        return 2
+    return handle
+
+
+def _finish_parsers(parser: argparse.ArgumentParser, top: bool = True) -> None:
+    """Give every (sub)command the shared help style and `-v` (so `drumbridge run -v` works like `-v run`)."""
+    parser.formatter_class = HelpFormatter
+    if not top:
+        parser.add_argument("-v", "--verbose", action="count", default=0, dest="verbose_after",
+                            help="more log output (-vv for debug); also accepted before the command")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _finish_parsers(sub, top=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every subcommand registered."""
     parser = argparse.ArgumentParser(
@@ -42,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
+    _finish_parsers(parser)
     return parser
 
 
@@ -50,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2),
+        level=logging.WARNING - 10 * min(args.verbose + getattr(args, "verbose_after", 0), 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "func", None):

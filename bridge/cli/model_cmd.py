@@ -5,25 +5,32 @@ from __future__ import annotations
 import argparse
 import json
 
+BUNDLE_HELP = 'a Magenta .mag bundle file, or "builtin:drums" (the drum model shipped with drumbridge)'
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `model` command and its four subcommands."""
-    parser = subparsers.add_parser("model", help="inspect, score, generate with and time a Magenta .mag bundle")
-    actions = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    from bridge.cli.main import list_actions
+
+    parser = subparsers.add_parser("model", help="inspect, score, generate with and time a Magenta .mag bundle",
+                                   description="Inspect and run a model bundle (a .mag file, or builtin:drums) "
+                                   "with the numpy engine; TensorFlow is not needed.")
+    parser.set_defaults(func=list_actions(parser))
+    actions = parser.add_subparsers(dest="model_command", metavar="ACTION")
 
     info = actions.add_parser("info", help="generator id, description, config, layer sizes, parameter count")
-    info.add_argument("bundle")
+    info.add_argument("bundle", help=BUNDLE_HELP)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=handle_info)
 
     score = actions.add_parser("score", help="log-likelihood of a MIDI file's events under the model")
-    score.add_argument("bundle")
+    score.add_argument("bundle", help=BUNDLE_HELP)
     score.add_argument("midi")
     score.add_argument("--json", action="store_true", help='print {"log_likelihood": ..., "steps": ...}')
     score.set_defaults(func=handle_score)
 
     generate = actions.add_parser("generate", help="continue a primer MIDI file; same seed, same output")
-    generate.add_argument("bundle")
+    generate.add_argument("bundle", help=BUNDLE_HELP)
     generate.add_argument("--primer", required=True, help="primer MIDI file")
     generate.add_argument("--bars", type=int, default=2, help="bars to generate after the primer (default 2)")
     generate.add_argument("--temperature", type=float, default=1.0)
@@ -33,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generate.set_defaults(func=handle_generate)
 
     bench = actions.add_parser("bench", help="time answering STEPS steps after a 16-step primer")
-    bench.add_argument("bundle")
+    bench.add_argument("bundle", help=BUNDLE_HELP)
     bench.add_argument("--steps", type=int, default=32)
     bench.add_argument("--runs", type=int, default=200)
     bench.add_argument("--json", action="store_true", help="print JSON")
@@ -44,7 +51,12 @@ def _load(path: str):
     from bridge.cli.main import CliError
     from bridge.models import ModelError
     from bridge.models.model import Model
+    from bridge.responders.generator import BUILTIN_MODELS
 
+    if path.startswith("builtin:"):
+        if path not in BUILTIN_MODELS:
+            raise CliError(f"unknown built-in model {path!r}; known: {', '.join(BUILTIN_MODELS)}")
+        path = str(BUILTIN_MODELS[path])
     try:
         return Model.load(path)
     except ModelError as error:
