@@ -61,13 +61,17 @@ def _drum_routes(config: ShowConfig) -> list[Route]:
                   f"notes {mapped}; Track Delay {delay} so strikes land on the beat")]
 
 
-def format_routing(config: ShowConfig) -> str:
-    """The routing table as aligned text."""
-    rows = [("where", "setting", "port", "channel", "note")]
-    rows += [(r.where, r.setting, r.port, r.channel, r.note) for r in routing_table(config)]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = []
-    for row in rows:
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
-    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 4)
-    return "\n".join(lines)
+def format_routing(config: ShowConfig, width: int = 100) -> str:
+    """The routing as a list per place in Live (clock first), every line at most `width` columns."""
+    import textwrap
+
+    lines: list[str] = []
+    for route in routing_table(config):
+        channel = "" if route.channel == "-" else f", channel {route.channel}"
+        lines.append(route.where)
+        lines += textwrap.wrap(f"{route.setting} — port '{route.port}'{channel}", width, initial_indent="  ",
+                               subsequent_indent="    ", break_on_hyphens=False)
+        lines += textwrap.wrap(route.note, width, initial_indent="  ", subsequent_indent="  ",
+                               break_on_hyphens=False)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")

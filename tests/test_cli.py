@@ -58,5 +58,36 @@ def test_broken_set_file_is_one_clear_error_and_starts_nothing(tmp_path: Path) -
     for command in (["check", str(path)], ["run", str(path), "--headless", "--seconds", "1"]):
         result = drumbridge(*command)
         assert result.returncode == 2
-        assert f"{path}: clock.bpm: input should be less than or equal to 400 (got 999)" in result.stderr
+        assert f"{path}:3: clock.bpm: input should be less than or equal to 400 (got 999)" in result.stderr
         assert "running" not in result.stderr
+        # only `run` could have started something
+        assert ("nothing started" in result.stderr) == (command[0] == "run")
+
+
+def test_verbose_works_after_the_subcommand_too(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.toml"
+    path.write_text('[clock]\nsource = "internal"\n')
+    args = build_parser().parse_args(["check", str(path), "-vv"])
+    assert args.verbose + args.verbose_after == 2
+    assert build_parser().parse_args(["-v", "check", str(path), "-v"]).verbose_after == 1
+
+
+def test_help_shows_defaults_and_commands_without_an_action_list_their_actions() -> None:
+    record = " ".join(drumbridge("record", "--help").stdout.split())
+    assert "--force" in record
+    generate = " ".join(drumbridge("model", "generate", "--help").stdout.split())  # unwrapped
+    assert "(default: 1.0)" in generate and "(default: 0)" in generate  # temperature, seed
+    for command, actions in (("model", ("info", "score", "generate", "bench")),
+                             ("drum", ("hello", "status", "test", "calibrate", "sim"))):
+        result = drumbridge(command)
+        assert result.returncode == 2
+        assert all(f"    {action}" in result.stderr for action in actions), result.stderr
+        assert "give one of the actions above" in result.stderr
+
+
+def test_model_info_takes_builtin_names() -> None:
+    result = drumbridge("model", "info", "builtin:drums")
+    assert result.returncode == 0, result.stderr
+    assert "drums_rnn/drum_kit" in result.stdout
+    unknown = drumbridge("model", "info", "builtin:bass")
+    assert unknown.returncode == 2 and "unknown built-in model 'builtin:bass'; known: builtin:drums" in unknown.stderr

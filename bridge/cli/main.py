@@ -30,13 +30,18 @@ class CliError(Exception):
     """A user-facing error: printed as one line on stderr, exit status 2."""
 
 
+def _showable(default: object) -> bool:
+    """A default worth printing: not None, not a flag's False, not suppressed (0 is a real default)."""
+    return default is not None and default is not False and default != argparse.SUPPRESS
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """Help that shows every option's default (unless the text already says it, or there is none to show)."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if "default" in text.lower() or default in (None, False, argparse.SUPPRESS) or action.nargs == 0 \
+        if "default" in text.lower() or not _showable(default) or action.nargs == 0 \
                 or isinstance(action, argparse._SubParsersAction):
             return text
         if not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
@@ -60,6 +65,8 @@ def _finish_parsers(parser: argparse.ArgumentParser, top: bool = True) -> None:
         parser.add_argument("-v", "--verbose", action="count", default=0, dest="verbose_after",
                             help="more log output (-vv for debug); also accepted before the command")
     for action in parser._actions:
+        if action.help is None and action.option_strings and _showable(action.default) and action.nargs != 0:
+            action.help = "(default: %(default)s)"
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):
                 _finish_parsers(sub, top=False)

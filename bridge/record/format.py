@@ -63,6 +63,8 @@ def read_record(path: str | Path) -> Record:
             try:
                 item: dict[str, Any] = json.loads(line)
             except json.JSONDecodeError as error:
+                if not line.endswith("\n") and record is not None:
+                    break  # a last line cut short (the disk failed while recording): keep every whole line
                 raise RecordError(f"{path}:{number}: not JSON: {error}") from None
             if record is None:
                 if item.get("format") != FORMAT:

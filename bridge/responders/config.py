@@ -51,14 +51,15 @@ class ResponderConfig(Section):
                               description="more models to switch to by CC/OSC; `model` is index 0")
     call_bars: int = Field(2, ge=1, le=16)
     answer_bars: int = Field(2, ge=1, le=16)
-    temperature: float = Field(1.0, gt=0.0, le=4.0)
+    temperature: float = Field(1.0, ge=0.05, le=4.0, description="sampling temperature; below 0.05 the model "
+                               "always picks its likeliest step (the range OSC/CC control also clamps to)")
     seed: int = Field(1, ge=0, le=2**32 - 1)
     channel: int = Field(10, ge=1, le=16, description="MIDI channel (1-16) of the answer; 10 is drums")
     fallback: Fallback = Field("repeat-call", description="what plays when the answer is not ready in time")
     mode: Mode = Field("call-response")
     muted: bool = False
     velocity: int = Field(0, ge=0, le=127, description="answer velocity; 0 uses the call's median velocity")
-    gate: float = Field(0.9, gt=0.0, le=1.0, description="note length as a fraction of its grid length")
+    gate: float = Field(0.9, ge=0.01, le=1.0, description="note length as a fraction of its grid length")
     lead_ms: float = Field(250.0, ge=0.0, le=900.0,
                            description="note listeners (drum link, OSC) hear each note this early, with its beat")
     controls: ControlMap = Field(default_factory=ControlMap)

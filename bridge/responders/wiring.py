@@ -10,7 +10,7 @@ from bridge.flags import parse_flag
 from bridge.responders.caller import DemoCaller
 from bridge.responders.config import ResponderConfig
 from bridge.responders.generator import load_generator
-from bridge.responders.responder import Responder
+from bridge.responders.responder import TEMPERATURE_RANGE, Responder
 from bridge.responders.worker import ThreadWorker
 
 if TYPE_CHECKING:
@@ -91,12 +91,21 @@ def register_commands(commands: Commands, responders: list[Responder]) -> None:
 
     @command("responder.temperature", "set a responder's sampling temperature (0.05..4)")
     def temperature(name: str, value: Any) -> None:
-        find(name).set_temperature(float(value))
+        set_temperature(find(name), float(value))
 
     @command("responder.temperature_step", "nudge a responder's temperature by delta")
     def temperature_step(name: str, delta: Any) -> None:
         responder = find(name)
-        responder.set_temperature(responder.temperature + float(delta))
+        set_temperature(responder, responder.temperature + float(delta))
+
+    def set_temperature(responder: Responder, value: float) -> None:
+        """Set it, and say so when the value was out of range and got clamped (a typo must not pass silently)."""
+        responder.set_temperature(value)
+        if responder.temperature != round(value, 4):
+            low, high = TEMPERATURE_RANGE
+            commands.engine.telemetry.event(
+                "warning", f"responder {responder.name}",
+                f"temperature {value:g} is outside {low:g}..{high:g}; set to {responder.temperature:g}")
 
     @command("responder.loop", "loop the last answer (on) or go back to the set mode (off)")
     def loop(name: str, on: Any) -> None:

@@ -1,7 +1,8 @@
-"""Read a set file: TOML syntax, then limits, then the schema; every mistake named with file, line, key and what was expected."""
+"""Read a set file: TOML syntax, limits, then the schema; every mistake named with file, line, key and fix."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,8 @@ def parse_set(text: str, path: str | Path = "<set>") -> ShowConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SetFileError(path, [f"not valid TOML: {error}"]) from None
+        at = re.search(r"at line (\d+)", str(error))
+        raise SetFileError(path, [f"not valid TOML: {error}"], [int(at.group(1)) if at else None]) from None
     except RecursionError:
         raise SetFileError(path, [f"tables or arrays nested too deeply (a set file nests at most {MAX_DEPTH} "
                                   "levels)"]) from None

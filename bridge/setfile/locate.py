@@ -69,6 +69,9 @@ def line_of(lines: dict[Path, int], loc: Path) -> int | None:
         found = lines.get(tuple(loc[:end]))
         if found is not None:
             return found
+        inside = [n for key, n in lines.items() if key[:end] == tuple(loc[:end])]
+        if inside:  # a table only seen through its sub-tables (`osc` of `[[osc.cues]]`)
+            return min(inside)
     return None
 
 

@@ -25,7 +25,7 @@ class ClockConfig(Section):
     bpm: float = Field(120.0, ge=20.0, le=400.0, description="start tempo (internal, link); a hint for midi")
     beats_per_bar: int = Field(4, ge=1, le=16, description="quarter notes per bar")
     autostart: bool = Field(True, description="internal: start the transport when the show starts")
-    quantum: float = Field(4.0, gt=0, le=64, description="link: beats per phase cycle")
+    quantum: float = Field(4.0, ge=1, le=64, description="link: beats per phase cycle")
 
 
 class ShowConfig(Section):

@@ -141,6 +141,10 @@ def test_cli_talks_to_the_simulated_board(simulator: drum_sim.Simulator, capsys:
     assert main(["drum", "test", "0", "--port", str(simulator.link)]) == 0
     assert main(["drum", "test", "7", "--port", str(simulator.link)]) == 2
     assert "motor 7 does not exist" in capsys.readouterr().err
+    assert main(["drum", "test", "snare", "--port", str(simulator.link), "--json"]) == 0  # voice names work
+    assert json.loads(capsys.readouterr().out)["motor"] == 1
+    assert main(["drum", "test", "kik", "--port", str(simulator.link)]) == 2
+    assert "no motor called 'kik' (did you mean 'kick'?)" in capsys.readouterr().err
     wait_until(lambda: struck(simulator.trace, 2, 1))
     assert [s for _t, m, s in motor_rows(simulator.trace) if m == 2][:3] == ["fwd", "off", "back"]
 

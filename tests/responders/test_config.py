@@ -24,9 +24,9 @@ def test_fixed_keys_and_defaults() -> None:
 
 
 @pytest.mark.parametrize(("extra", "expected"), [
-    ('fallback = "loud"', "responders[0].fallback: input should be 'repeat-call', 'repeat-last' or 'silence'"),
-    ("call_bars = 0", "responders[0].call_bars: input should be greater than or equal to 1"),
-    ("colour = 3", "responders[0].colour: unknown key"),
+    ('fallback = "loud"', "responders.drums.fallback: input should be 'repeat-call', 'repeat-last' or 'silence'"),
+    ("call_bars = 0", "responders.drums.call_bars: input should be greater than or equal to 1"),
+    ("colour = 3", "responders.drums.colour: unknown key"),
     ("[responders.controls]\nmute = 20", "each control needs its own CC number; repeated: [20]"),
     ('[[responders]]\nname = "drums"\nmodel = "y.mag"', "responder names must be unique; repeated: drums"),
 ])

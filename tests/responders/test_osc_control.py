@@ -61,5 +61,9 @@ models = ["test:osc-other"]
         wait_until(lambda: (r.call_bars, r.answer_bars) == (1, 4))
         send("model", "s", "other")
         wait_until(lambda: r.generator.name == "other")
+        send("temperature", "f", "9.0")  # out of range: clamped, and said so
+        wait_until(lambda: r.temperature == 4.0)
+        wait_until(lambda: any("temperature 9 is outside 0.05..4; set to 4" in e.message
+                               for e in show.telemetry.recent("warning")))
     finally:
         runner.stop()
