@@ -17,6 +17,7 @@ from bridge.commands import CommandSpec
 
 PROTOCOL_VERSION = 1
 MAX_LINE = 8 * 1024 * 1024  # a snapshot is a few kB; anything this big is not ours
+MAX_HELLO_LINE = 4096  # a hello is a few dozen bytes: the cap before a peer has said who it is
 
 
 class ProtocolError(ValueError):
@@ -34,6 +35,8 @@ def decode(line: bytes) -> dict[str, Any]:
         message = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ProtocolError(f"not JSON: {error}") from None
+    except RecursionError:
+        raise ProtocolError("JSON nested too deep") from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ProtocolError("expected a JSON object with a string 'type'")
     return message
@@ -56,8 +59,9 @@ def specs_from_wire(items: Any) -> list[CommandSpec]:
 class LineReader:
     """Splits a socket's byte stream into lines; `read()` returns the complete lines received so far."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, max_line: int = MAX_LINE) -> None:
         self.sock = sock
+        self.max_line = max_line  # a longer line is a ProtocolError, before it is all in memory
         self._buffer = b""
         self.pending: list[bytes] = []  # lines handed back unread (see `unread`)
 
@@ -74,7 +78,7 @@ class LineReader:
         if not chunk:
             raise EOFError("connection closed")
         self._buffer += chunk
-        if len(self._buffer) > MAX_LINE and b"\n" not in self._buffer:
-            raise ProtocolError(f"line longer than {MAX_LINE} bytes")
         *lines, self._buffer = self._buffer.split(b"\n")
+        if len(self._buffer) > self.max_line or any(len(line) > self.max_line for line in lines):
+            raise ProtocolError(f"line longer than {self.max_line} bytes")
         return [line for line in lines if line.strip()]

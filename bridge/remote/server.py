@@ -4,6 +4,11 @@ Runs on its own threads (one listener, one per dashboard) and touches the show o
 `Telemetry.snapshot()` / `subscribe()` and `Commands.submit()`, the same thread-safe doors the local
 dashboard uses, so a slow or vanished dashboard never stalls the engine. Listens on localhost
 unless configured otherwise; a peer that is not on this machine must present the token.
+
+Hostile peers are bounded: a hello must arrive whole within HELLO_TIMEOUT (however slowly the bytes
+trickle in) and fit in MAX_HELLO_LINE bytes; at most MAX_CLIENTS connections are served at once; a
+host that gave a wrong token waits longer before each next try (`FailedAttempts`); errors on accept
+(out of file descriptors) pause the listener instead of ending it; all of it logged rate-limited.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from typing import Any
 
 from bridge.commands import CommandError, Commands
 from bridge.remote.config import is_loopback
+from bridge.remote.attempts import FailedAttempts
 from bridge.remote.protocol import (
+    MAX_HELLO_LINE,
+    MAX_LINE,
     PROTOCOL_VERSION,
     LineReader,
     ProtocolError,
@@ -28,9 +36,12 @@ from bridge.remote.protocol import (
 )
 from bridge.telemetry import LogEvent, Telemetry
 
-HELLO_TIMEOUT = 5.0  # seconds a new connection has to say hello
+HELLO_TIMEOUT = 5.0  # seconds a new connection has, in all, to say hello
+MAX_CLIENTS = 16  # connections served at once (dashboards and peers still saying hello)
+ACCEPT_PAUSE = 0.1  # seconds the listener waits after an accept error (e.g. EMFILE) before trying again
 SEND_TIMEOUT = 2.0  # a dashboard that cannot take a snapshot this long is dropped
 KEEPALIVE = 1.0  # seconds between snapshots when nothing changed
+WRONG_TOKEN = "wrong or missing token"
 
 
 class RemoteServer:
@@ -52,6 +63,9 @@ class RemoteServer:
         self._threads: list[threading.Thread] = []
         self._clients: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self.failures = FailedAttempts()
+        self.rejected = 0  # connections closed unread: over MAX_CLIENTS, or a host still backing off
+        self.accept_errors = 0
 
     @property
     def address(self) -> tuple[str, int]:
@@ -109,26 +123,50 @@ class RemoteServer:
                 if not readable:
                     continue
                 sock, peer = self._listener.accept()
-            except (OSError, ValueError):
-                return  # listener closed
+            except (OSError, ValueError) as error:
+                if self._stop.is_set() or self._listener.fileno() < 0:
+                    return  # listener closed
+                self.accept_errors += 1  # out of file descriptors, a reset before accept, ...: keep listening
+                self.telemetry.event_limited("remote accept", "warning", "remote",
+                                             f"cannot accept a dashboard: {error}; trying again")
+                self._stop.wait(ACCEPT_PAUSE)
+                continue
+            if not self._admit(sock, peer):
+                continue
             thread = threading.Thread(target=self._serve, args=(sock, peer), name="drumbridge-remote-client",
                                       daemon=True)
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
 
+    def _admit(self, sock: socket.socket, peer: tuple[Any, ...]) -> bool:
+        """Take a new connection on, or close it unread (too many connections, or its host backing off)."""
+        with self._lock:
+            full = len(self._clients) >= MAX_CLIENTS
+            if not full and not self.failures.waiting(peer[0], time.monotonic()):
+                self._clients.add(sock)
+                return True
+        self.rejected += 1
+        reason = f"{MAX_CLIENTS} connections already" if full else "too many wrong tokens, backing off"
+        self.telemetry.event_limited("remote rejected", "warning", "remote",
+                                     f"closed a connection from {peer[0]} unread: {reason}")
+        sock.close()
+        return False
+
     def _serve(self, sock: socket.socket, peer: tuple[Any, ...]) -> None:
         who = f"{peer[0]}:{peer[1]}"
-        with self._lock:
-            self._clients.add(sock)
         events = None
         try:
-            reader = LineReader(sock)
-            sock.settimeout(HELLO_TIMEOUT)
-            refusal = self._check_hello(reader, peer[0])
+            reader = LineReader(sock, MAX_HELLO_LINE)
+            refusal = self._check_hello(reader, peer[0], time.monotonic() + HELLO_TIMEOUT)
             if refusal:
+                if refusal == WRONG_TOKEN:
+                    self.failures.failed(peer[0], time.monotonic())
                 self._send(sock, {"type": "denied", "reason": refusal})
-                self.telemetry.event("warning", "remote", f"refused dashboard from {who}: {refusal}")
+                self.telemetry.event_limited("remote refused", "warning", "remote",
+                                             f"refused dashboard from {who}: {refusal}")
                 return
+            self.failures.succeeded(peer[0])
+            reader.max_line = MAX_LINE
             events = self.telemetry.subscribe()
             self._send(sock, {"type": "welcome", "protocol": PROTOCOL_VERSION, "show": self.show_name,
                               "commands": specs_to_wire(self.commands.specs())})
@@ -137,7 +175,8 @@ class RemoteServer:
             self.telemetry.event("info", "remote", f"dashboard from {who} detached")
         except (OSError, EOFError, ProtocolError) as error:
             if not self._stop.is_set():
-                self.telemetry.event("info", "remote", f"dashboard from {who} gone: {error}")
+                self.telemetry.event_limited("remote gone", "info", "remote", f"dashboard from {who} gone: {error}",
+                                             bad_input=False)
         finally:
             if events is not None:
                 self.telemetry.unsubscribe(events)
@@ -145,10 +184,14 @@ class RemoteServer:
                 self._clients.discard(sock)
             sock.close()
 
-    def _check_hello(self, reader: LineReader, peer_host: str) -> str:
-        """'' when the peer may attach, else the reason it may not."""
+    def _check_hello(self, reader: LineReader, peer_host: str, deadline: float) -> str:
+        """'' when the peer may attach, else the reason it may not; the whole hello must come by `deadline`."""
         lines: list[bytes] = []
         while not lines:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no hello within {HELLO_TIMEOUT:g} s")
+            reader.sock.settimeout(left)  # per receive, but never past the deadline: trickling bytes don't help
             lines = reader.read()
         hello = decode(lines[0])
         reader.unread(lines[1:])
@@ -163,7 +206,7 @@ class RemoteServer:
             if not self.token:
                 return "" if is_loopback(peer_host) else "this show takes no remote dashboards"
             if not hmac.compare_digest(token.encode(), self.token.encode()):
-                return "wrong or missing token"
+                return WRONG_TOKEN
         return ""
 
     def _session(self, sock: socket.socket, reader: LineReader, events: queue.Queue[LogEvent]) -> None:
