@@ -1,9 +1,11 @@
-"""Firmware benchmarks in simavr, printed as JSON: note-on to motor pin latency, strike timing error, flash/RAM use."""
+"""Firmware benchmarks in simavr, printed as JSON: note-on to motor pin latency, strike timing error, flash/RAM use,
+and the simulator's CPU in pty mode (real time, as `drumbridge drum sim` runs it; DESIGN target <= 10 % of a core)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -74,10 +76,46 @@ def run_notes(count: int) -> tuple[list[int], list[int], float]:
     return latencies, errors, (end_us / 1e6) / wall
 
 
+def pty_cpu(seconds: float, note_every: int) -> float:
+    """CPU (% of one core) of the simulator in pty mode: Active Sensing every 100 ms, a note every `note_every` of them."""
+    link = Path(f"/tmp/drumbridge-bench-{os.getpid()}")
+    proc = subprocess.Popen([str(SIM), "--pty", str(link)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # READY
+        fd = os.open(link, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu() -> float:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        time.sleep(0.5)
+        c0, t0 = cpu(), time.monotonic()
+        k = 0
+        while time.monotonic() - t0 < seconds:
+            os.write(fd, b"\xfe")
+            if note_every and k % note_every == 0:
+                os.write(fd, bytes([0x99, 36 if k % (2 * note_every) else 38, 100]))
+            try:
+                os.read(fd, 4096)  # replies: keep the pty from filling
+            except BlockingIOError:
+                pass
+            k += 1
+            time.sleep(0.1)
+        used = 100 * (cpu() - c0) / (time.monotonic() - t0)
+        os.close(fd)
+        return round(used, 2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main() -> int:
     """Builds, measures and prints one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notes", type=int, default=300, help="notes to play (default 300)")
+    parser.add_argument("--cpu-seconds", type=float, default=10.0, help="length of each pty-mode CPU run (default 10)")
     args = parser.parse_args()
     build()
     latencies, errors, speed = run_notes(args.notes)
@@ -90,6 +128,9 @@ def main() -> int:
         "forward_time_error_us": {"p50": percentile(errors, 50), "p99": percentile(errors, 99),
                                   "max": max(errors)},
         "sim_speed_x_realtime": round(speed, 2),
+        "pty_cpu_percent_of_one_core": {"heartbeat_only": pty_cpu(args.cpu_seconds, 0),
+                                        "heartbeat_and_2_notes_per_s": pty_cpu(args.cpu_seconds, 5),
+                                        "target": 10.0},
         **memory_use(),
     }
     print(json.dumps(result, indent=2))
