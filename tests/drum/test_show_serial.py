@@ -70,17 +70,18 @@ def test_notes_from_jack_come_out_as_midi_bytes_and_heartbeat_keeps_cadence(
         try:
             for note, velocity in ((36, 100), (38, 90), (42, 80), (40, 70)):
                 live.send([0x99, note, velocity])
-                time.sleep(0.12)
+                time.sleep(0.12)  # a player's pace: 38 and 40 share a motor, which refuses re-strikes too soon
         finally:
             live.close()
         assert board.wait(lambda b: len(b.notes) >= 3)
         assert [(ch, n, v) for _, ch, n, v in board.notes] == [(9, 36, 100), (9, 38, 90), (9, 40, 70)]
         board.heartbeats.clear()
-        time.sleep(1.05)
-        beats = list(board.heartbeats)
+        board.wait(lambda b: len(b.heartbeats) >= 10, 3.0)
+        beats = list(board.heartbeats)[:10]
         gaps = [b - a for a, b in zip(beats, beats[1:])]
-        assert 9 <= len(beats) <= 12, beats
-        assert all(0.07 < g < 0.13 for g in gaps), gaps
+        # every 100 ms on average, and never near the firmware's 300 ms all-off timeout (a busy machine may
+        # delay one beat; the scheduler keeps the cadence, so the next one comes early)
+        assert len(beats) == 10 and 0.08 < (beats[-1] - beats[0]) / 9 < 0.12 and max(gaps) < 0.25, gaps
         state = drum_state(show)
         assert state["link_state"] == "connected" and state["firmware"] == "1.0.0"
         assert state["unmapped_notes"] == 1

@@ -16,6 +16,7 @@ from bridge.setfile import parse_set
 from bridge.show import Show
 from bridge.timebase import monotonic_time
 from tests.responders.fakes import ToyHeld
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
 
@@ -83,13 +84,24 @@ def running_show(jack_server: object) -> Iterator[Show]:
         runner.stop()
 
 
+def all_notes_ended(listener: ExternalInput) -> bool:
+    """Whether every note-on the listener has heard so far has been followed by its note-off."""
+    sounding: set[int] = set()
+    for data, _t in list(listener.received):
+        if data[0] & 0xF0 == 0x90 and data[2] > 0:
+            sounding.add(data[1])
+        elif data[0] & 0xF0 in (0x80, 0x90):
+            sounding.discard(data[1])
+    return not sounding
+
+
 def test_answer_arrives_on_the_next_bar_line_with_note_offs(running_show: Show) -> None:
     listener = ExternalInput("drumbridge drums out", monotonic_time, client="live-answer")
     live = LiveFake(beats=13, call=[(0, 36), (1, 38), (2, 36), (3, 38)])
     try:
         live.thread.start()
         live.thread.join(timeout=20)
-        time.sleep(0.05)  # the last note-offs are on their way through JACK
+        wait_until(lambda: listener.received and all_notes_ended(listener))  # the last note-offs cross JACK
         received = listener.take()
     finally:
         listener.close()
@@ -117,12 +129,11 @@ def test_panic_cc_silences_the_answer_at_once(running_show: Show) -> None:
     live = LiveFake(beats=10, call=[(0, 36), (0.5, 42), (1, 38), (1.5, 42), (2, 36), (3, 38)])
     try:
         live.thread.start()
-        while len(live.tick_times) < 4 * 24 + 6:  # a quarter beat into the answer
-            time.sleep(0.002)
+        wait_until(lambda: len(live.tick_times) >= 4 * 24 + 6, 20.0, interval=0.001)  # a quarter beat into the answer
         panic_at = time.monotonic()
         live.send_now([0xB9, 123, 0])
         live.thread.join(timeout=20)
-        time.sleep(0.05)
+        wait_until(lambda: all_notes_ended(listener))  # the panic's note-offs cross JACK
         received = listener.take()
     finally:
         listener.close()
