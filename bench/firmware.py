@@ -77,7 +77,8 @@ def run_notes(count: int) -> tuple[list[int], list[int], float]:
 
 
 def pty_cpu(seconds: float, note_every: int) -> float:
-    """CPU (% of one core) of the simulator in pty mode: Active Sensing every 100 ms, a note every `note_every` of them."""
+    """CPU (% of one core) of the simulator in pty mode: Active Sensing every 100 ms, a note every
+    `note_every` of them."""
     link = Path(f"/tmp/drumbridge-bench-{os.getpid()}")
     proc = subprocess.Popen([str(SIM), "--pty", str(link)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:

@@ -22,8 +22,8 @@ import time
 from typing import Any
 
 from bridge.commands import CommandError, Commands
-from bridge.remote.config import is_loopback
 from bridge.remote.attempts import FailedAttempts
+from bridge.remote.config import is_loopback
 from bridge.remote.protocol import (
     MAX_HELLO_LINE,
     MAX_LINE,
