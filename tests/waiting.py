@@ -28,10 +28,10 @@ def wait_until(condition: Callable[[], T], timeout: float = 5.0, *, pump: Callab
             pump()
         time.sleep(interval)
     described = what() if callable(what) else what
-    raise AssertionError(f"waited {timeout:g} s for {described or _source(condition)}; last value {value!r}")
+    raise AssertionError(f"waited {timeout:g} s for {described or describe(condition)}; last value {value!r}")
 
 
-def _source(condition: Callable[[], object]) -> str:
+def describe(condition: Callable[..., object]) -> str:
     """The condition's source line (a lambda's text), or its name when there is no source."""
     try:
         return inspect.getsource(condition).strip()

@@ -10,10 +10,12 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from bridge.drum import protocol as p
+from tests.waiting import describe, wait_until
 
 
 class FakeBoard:
@@ -50,14 +52,14 @@ class FakeBoard:
         with self._lock:
             return [body[1:] for _, body in self.sysex if body[0] == command]
 
-    def wait(self, predicate, timeout: float = 3.0) -> bool:  # noqa: ANN001 - test helper
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait(self, predicate: Callable[[FakeBoard], object], timeout: float = 3.0) -> bool:
+        """Wait until `predicate(board)` holds, checked under the board's lock; fails the test after `timeout`."""
+
+        def holds() -> bool:
             with self._lock:
-                if predicate(self):
-                    return True
-            time.sleep(0.005)
-        return False
+                return bool(predicate(self))
+
+        return wait_until(holds, timeout, what=lambda: f"the fake board: {describe(predicate)}")
 
     def close(self) -> None:
         self._stop.set()
