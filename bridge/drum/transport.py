@@ -68,10 +68,35 @@ class Transport:
     def close(self) -> None: ...
 
 
+FULL_SCAN_INTERVAL = 5.0  # seconds: rescan the USB ports at least this often even if /dev looks the same
+
+
+def _dev_entries() -> frozenset[str]:
+    try:
+        return frozenset(os.listdir("/dev"))
+    except OSError:
+        return frozenset()
+
+
 def _auto_resolver(usb_ids: Sequence[str], serial_number: str) -> Callable[[], str | None]:
+    """Finds the board by USB id; rescans the ports only when /dev changed (a plug or an unplug).
+
+    pyserial's port scan reads sysfs for every tty (tens of ms of CPU on a machine with many): at
+    10 searches a second that was most of an idle show's CPU. Listing /dev is one cheap call.
+    """
+    seen: frozenset[str] | None = None
+    found: str | None = None
+    scanned = 0.0
+
     def resolve() -> str | None:
-        board = find_board(usb_ids, serial_number)
-        return None if board is None else board.device
+        nonlocal seen, found, scanned
+        entries = _dev_entries()
+        now = time.monotonic()
+        if entries != seen or now - scanned >= FULL_SCAN_INTERVAL or not entries:
+            board = find_board(usb_ids, serial_number)
+            seen, scanned = entries, now
+            found = None if board is None else board.device
+        return found
     return resolve
 
 
