@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -74,6 +76,11 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
     from bridge.timebase import monotonic_time
 
     install_sigterm()
+    if not headless and background_job():
+        keep_time_in_background()
+        headless = True
+        print("drumbridge: running in the background (not this terminal's foreground job): headless, no "
+              "dashboard; the show keeps time", file=sys.stderr, flush=True)
     jack = None
     try:
         jack = midi_system(private_jack)
@@ -110,3 +117,23 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
     finally:
         if jack is not None:
             jack.stop()  # type: ignore[attr-defined]
+
+
+def background_job() -> bool:
+    """True when stdout is a terminal whose foreground is another job (`run SET &`, or under `timeout`).
+
+    Such a process may print, but changing the terminal's modes (what a dashboard does) makes the
+    kernel stop the whole process group with SIGTTOU, and a stopped show stops keeping time.
+    """
+    try:
+        fd = sys.stdout.fileno()
+        return os.isatty(fd) and os.tcgetpgrp(fd) != os.getpgrp()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def keep_time_in_background() -> None:
+    """Never let the terminal stop this show: ignore the background-job stops (SIGTTOU, SIGTTIN)."""
+    for name in ("SIGTTOU", "SIGTTIN"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
