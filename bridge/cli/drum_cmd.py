@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from bridge.cli.main import CliError
@@ -51,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--link", default="/tmp/drumbridge-sim", help="path of the pty symlink to create")
     sim.add_argument("--trace", metavar="FILE.csv", help="log time_us,motor,state for every motor pin change")
     sim.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    sim.add_argument("--eeprom", metavar="FILE", help="the board's EEPROM image: loaded at start if it exists, "
+                     "written back at exit, so calibration saved with `calibrate --save` survives restarts "
+                     "(default: blank EEPROM every start)")
     sim.set_defaults(func=handle_sim)
 
 
@@ -231,11 +235,13 @@ def handle_sim(args: argparse.Namespace) -> int:
 
     install_sigterm()
     try:
-        sim = Simulator(args.link, trace=args.trace).start()
+        extra = ("--eeprom", str(Path(args.eeprom).expanduser())) if args.eeprom else ()
+        sim = Simulator(args.link, trace=args.trace, extra_args=extra).start()
     except SimulatorError as error:
         raise CliError(str(error)) from None
     print(f"firmware running in simavr; serial port: {args.link} (set [drum] serial = \"{args.link}\")"
-          + (f"; pin trace → {args.trace}" if args.trace else ""), flush=True)
+          + (f"; pin trace → {args.trace}" if args.trace else "")
+          + (f"; EEPROM image {args.eeprom}" if args.eeprom else ""), flush=True)
     try:
         wait_for(sim, args.seconds)
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import csv
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,45 @@ def test_drum_sim_command_serves_the_firmware_and_traces_motor_pins(tmp_path: Pa
     rows = motor_rows(trace)
     assert [s for _t, m, s in rows] == ["fwd", "off", "back", "off"] and {m for _t, m, _s in rows} == {1}
     assert not link.exists()
+
+
+@needs_sim
+def test_drum_sim_eeprom_file_keeps_calibration_across_restarts(tmp_path: Path) -> None:
+    """`drum sim --eeprom FILE`: calibration saved on one run is the board's on the next."""
+    import signal
+    import subprocess
+    import sys
+
+    from bridge.drum.client import DrumClient
+
+    link, eeprom = tmp_path / "sim-pty", tmp_path / "board.eeprom"
+
+    def run_sim() -> subprocess.Popen[str]:
+        process = subprocess.Popen([sys.executable, "-m", "bridge", "drum", "sim", "--link", str(link),
+                                    "--eeprom", str(eeprom), "--seconds", "60"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until(link.exists, 10.0, what=lambda: process.stderr.read() if process.poll() is not None else "no pty")
+        return process
+
+    def stop(process: subprocess.Popen[str]) -> None:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+        wait_until(lambda: not link.exists(), 5.0)
+
+    first = run_sim()
+    try:
+        with DrumClient.open(str(link)) as board:
+            cal = board.calibration(2)
+            assert cal.forward_ms != 47
+            assert board.set_calibration(2, replace(cal, forward_ms=47, back_ms=33)).ok
+            assert board.save().ok
+    finally:
+        stop(first)
+    assert eeprom.stat().st_size == 1024
+    second = run_sim()
+    try:
+        with DrumClient.open(str(link)) as board:
+            again = board.calibration(2)
+            assert (again.forward_ms, again.back_ms) == (47, 33)
+    finally:
+        stop(second)
