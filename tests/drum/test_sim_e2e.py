@@ -205,6 +205,7 @@ def test_drum_sim_eeprom_file_keeps_calibration_across_restarts(tmp_path: Path) 
     first = run_sim()
     try:
         with DrumClient.open(str(link)) as board:
+            assert board.hello().version == "1.0.0"  # up and listening (bytes before its UART is on are lost)
             cal = board.calibration(2)
             assert cal.forward_ms != 47
             assert board.set_calibration(2, replace(cal, forward_ms=47, back_ms=33)).ok
@@ -215,6 +216,7 @@ def test_drum_sim_eeprom_file_keeps_calibration_across_restarts(tmp_path: Path) 
     second = run_sim()
     try:
         with DrumClient.open(str(link)) as board:
+            assert board.hello().version == "1.0.0"
             again = board.calibration(2)
             assert (again.forward_ms, again.back_ms) == (47, 33)
     finally:
