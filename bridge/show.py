@@ -11,7 +11,8 @@ from bridge.commands import Commands
 from bridge.component import Component
 from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
-from bridge.midi.factory import InputPort, OutputPort, PortFactory
+from bridge.midi.factory import InputPort, OutputPort, PortFactory, PortName, as_spec
+from bridge.midi.watch import PortWatch
 from bridge.osc.output import OscOutput
 from bridge.responders.wiring import build_responders
 from bridge.setfile.models import ClockConfig, ShowConfig
@@ -82,11 +83,11 @@ class Show:
         clock = self._build_clock(config.clock)
         self.engine = Engine(clock, self.telemetry)
         self.engine.add(self.port_set)
+        self.engine.add(PortWatch(self.port_set.inputs, self.port_set.outputs, self.telemetry))
         if isinstance(clock, MidiClockFollower):
-            self.open_input(config.clock.port)
-            self.engine.clock_port = config.clock.port
+            self.engine.clock_port = self.open_input(config.clock.input_spec).name
         elif isinstance(clock, InternalClock):
-            out = self.open_output(config.clock.output)
+            out = self.open_output(config.clock.output_spec)
             clock.send = out.send
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
@@ -114,15 +115,15 @@ class Show:
             return InternalClock(config.bpm, config.beats_per_bar)
         return LinkClock(open_link_session(config.bpm, config.quantum), config.beats_per_bar)
 
-    def open_input(self, name: str) -> InputPort:
-        """A virtual input whose messages reach the engine's inbox."""
-        port = self.ports.open_input(name, self.engine.post_midi)
+    def open_input(self, name: PortName) -> InputPort:
+        """An input (virtual, or an existing port when `name` is a PortSpec) whose messages reach the engine."""
+        port = self.ports.open_input(as_spec(name), self.engine.post_midi)
         self.port_set.inputs.append(port)
         return port
 
-    def open_output(self, name: str) -> OutputPort:
-        """A virtual output, silenced by panic and closed at shutdown."""
-        port = self.ports.open_output(name)
+    def open_output(self, name: PortName) -> OutputPort:
+        """An output (virtual, or an existing port), silenced by panic and closed at shutdown."""
+        port = self.ports.open_output(as_spec(name))
         self.port_set.outputs.append(port)
         return port
 

@@ -67,4 +67,30 @@ def handle(args: argparse.Namespace) -> int:
     print(format_routing(config, args.width))
     for warning in warnings:
         print(warning.format(str(path)), file=sys.stderr)
-    return 0
+    return check_existing_ports(config)
+
+
+def check_existing_ports(config: ShowConfig) -> int:
+    """Match every existing port the set names against the MIDI system now: 2 when one matches none or several."""
+    from bridge.midi.api import MidiUnavailable
+    from bridge.midi.ports import list_ports
+    from bridge.midi.spec import PortMatchError, match_port
+    from bridge.routing import existing_ports
+
+    wanted = existing_ports(config)
+    if not wanted:
+        return 0
+    try:
+        listing = list_ports()
+    except MidiUnavailable as error:
+        print(f"\nexisting ports not checked (no MIDI system now): {error}")
+        return 0
+    print("\nexisting ports:")
+    failed = 0
+    for direction, spec in wanted:
+        try:
+            print(f"  {spec.name!r} -> {match_port(listing[direction + 's'], spec.name, 'MIDI ' + direction)}")
+        except PortMatchError as error:
+            print(f"  error: {error}")
+            failed += 1
+    return 2 if failed else 0

@@ -18,6 +18,7 @@ from bridge.drum.protocol import (
     Calibration,
     NoteMap,
 )
+from bridge.midi.spec import PortSpec, existing
 
 # Arduino (2341, 2a03), CH340 clones (1a86:7523), FTDI (0403); "*" matches any product id.
 DEFAULT_USB_IDS = ("2341:*", "2a03:*", "1a86:7523", "0403:*")
@@ -83,6 +84,9 @@ class DrumConfig(Section):
                        description="virtual MIDI port Live sends drum notes to, or the name of a responder")
     channel: int | None = Field(None, ge=1, le=16,
                                 description="MIDI channel 1..16 listened to and sent on; omitted = any in, 10 out")
+    connect: str | None = Field(None, min_length=1,
+                                description="read drum notes from this existing MIDI port (exact name or a unique "
+                                            "part) instead of creating the virtual port `input`")
     usb_ids: list[str] = Field(default_factory=lambda: list(DEFAULT_USB_IDS),
                                description='"VID:PID" (hex, PID may be *) accepted by serial = "auto"')
     serial_number: str = Field("", description="with serial = auto: only the board with this USB serial number")
@@ -118,6 +122,11 @@ class DrumConfig(Section):
         if len(seen_notes) > MAP_SLOTS:
             raise ValueError(f"the board maps at most {MAP_SLOTS} notes; {len(seen_notes)} given")
         return self
+
+    @property
+    def input_spec(self) -> PortSpec:
+        """Where live drum notes come from: the existing port `connect`, else the virtual port `input`."""
+        return existing(self.connect, self.input)
 
     def note_map(self) -> NoteMap:
         """The note → motor map (the board's defaults when no motor lists notes)."""

@@ -20,12 +20,12 @@ def wire_drum(show: Any, config: DrumConfig, transport: Transport | None = None)
         transport.notify = lambda: engine.post_command(drum.service)
     engine.add(drum)
     responder_names = {getattr(r, "name", None) for r in getattr(show.config, "responders", None) or ()}
-    if config.input in responder_names:
+    if config.connect is None and config.input in responder_names:
         # responders may be built after the drum: connect when the show starts, when all exist
         drum.on_start.append(lambda: connect_responder(_responder_named(show, config.input), drum))
     else:
-        show.open_input(config.input)
-        engine.route(config.input, drum.on_midi)
+        show.open_input(config.input_spec)
+        engine.route(config.input_spec.name, drum.on_midi)
     drum.register_commands(show.commands)
     osc = getattr(show, "osc", None)
     osc_hit = getattr(osc, "drum_hit", None)

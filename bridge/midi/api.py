@@ -21,6 +21,10 @@ class MidiUnavailable(RuntimeError):
     """No MIDI system to create ports on (for example no JACK server running)."""
 
 
+class PortMissing(MidiUnavailable):
+    """The MIDI system is up, but the existing port a set file names is not there (or is ambiguous)."""
+
+
 def chosen_api() -> int:
     """The rtmidi API: DRUMBRIDGE_MIDI_API (jack/alsa/coremidi) if set, else the platform's own."""
     name = os.environ.get("DRUMBRIDGE_MIDI_API", "").lower()

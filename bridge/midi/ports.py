@@ -14,6 +14,7 @@ import rtmidi
 
 from bridge.midi.api import MidiUnavailable, chosen_api, drain_time, input_latency, make_midi_in, make_midi_out
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
+from bridge.midi.rthandle import abandon
 from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, split_stream
 from bridge.midi.sysex_flush import SysexFlusher
 from bridge.midi.timestamps import ArrivalSmoother
@@ -41,6 +42,7 @@ class RtInput(InputBase):
         self._time = time_source
         self._last_arrival = self._time()
         self._smoother = ArrivalSmoother()
+        self.last_error: str | None = None
         self._rt: rtmidi.MidiIn | None = None
         self._rt = self._open_rt()
 
@@ -51,14 +53,19 @@ class RtInput(InputBase):
         rt = make_midi_in(self.client)
         try:
             self._connect(rt)
-        except (rtmidi.Error, MidiUnavailable) as error:
+        except rtmidi.RtMidiError as error:
             rt.delete()
-            if isinstance(error, MidiUnavailable):
-                raise
             raise MidiUnavailable(f"cannot open {self.kind} {self.name!r}: {error}") from error
+        except BaseException:
+            rt.delete()
+            raise
         rt.ignore_types(sysex=False, timing=False, active_sense=True)
         rt.set_callback(self._on_message)
+        rt.set_error_callback(self._on_rt_error)
         return rt
+
+    def _on_rt_error(self, kind: int, message: str, _data: object = None) -> None:
+        self.last_error = message  # read by the port watch, which reports it on the engine thread
 
     def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
         data, delta = event
@@ -86,12 +93,27 @@ class RtInput(InputBase):
     def is_open(self) -> bool:
         return self._rt is not None
 
-    def close(self) -> None:
+    def reopen(self) -> None:
+        """Open the port again (after `release` or `abandon`); raises MidiUnavailable / PortMissing."""
+        if self._rt is None:
+            self._smoother.reset()
+            self._rt = self._open_rt()
+
+    def release(self) -> None:
+        """Close the port on a MIDI system that is still up (it can be reopened)."""
         if self._rt is not None:
             self._rt.cancel_callback()
             self._rt.close_port()
             self._rt.delete()
             self._rt = None
+
+    def abandon(self) -> None:
+        """The MIDI system died: let go of the port without touching it (see bridge.midi.rthandle)."""
+        abandon(self._rt)
+        self._rt = None
+
+    def close(self) -> None:
+        self.release()
 
 
 class VirtualInput(RtInput):
@@ -115,7 +137,7 @@ class VirtualInput(RtInput):
             flusher = SysexFlusher(self.client, self.sysex_bound, lambda: self._time() - self._last_arrival)
         try:
             rt.open_virtual_port(self.name)
-        except rtmidi.Error:
+        except rtmidi.RtMidiError:
             if flusher is not None:
                 flusher.close()
             raise
@@ -129,9 +151,15 @@ class VirtualInput(RtInput):
             self._flusher.close()
             self._flusher = None
 
-    def close(self) -> None:
+    def release(self) -> None:
         self._close_flusher()
-        super().close()
+        super().release()
+
+    def abandon(self) -> None:
+        if self._flusher is not None:
+            self._flusher.abandon()
+            self._flusher = None
+        super().abandon()
 
 
 class RtOutput(OutputBase):
@@ -142,6 +170,7 @@ class RtOutput(OutputBase):
     def __init__(self, name: str, client: str = "drumbridge") -> None:
         super().__init__(name)
         self.client = client
+        self.last_error: str | None = None
         self._rt: rtmidi.MidiOut | None = None
         self._rt = self._open_rt()
 
@@ -152,12 +181,17 @@ class RtOutput(OutputBase):
         rt = make_midi_out(self.client)
         try:
             self._connect(rt)
-        except (rtmidi.Error, MidiUnavailable) as error:
+        except rtmidi.RtMidiError as error:
             rt.delete()
-            if isinstance(error, MidiUnavailable):
-                raise
             raise MidiUnavailable(f"cannot open {self.kind} {self.name!r}: {error}") from error
+        except BaseException:
+            rt.delete()
+            raise
+        rt.set_error_callback(self._on_rt_error)
         return rt
+
+    def _on_rt_error(self, kind: int, message: str, _data: object = None) -> None:
+        self.last_error = message  # read by the port watch, which reports it on the engine thread
 
     @property
     def is_open(self) -> bool:
@@ -167,7 +201,7 @@ class RtOutput(OutputBase):
         assert self._rt is not None
         try:
             self._rt.send_message(data)
-        except (rtmidi.Error, ValueError, TypeError) as error:
+        except (rtmidi.RtMidiError, ValueError, TypeError) as error:
             raise PortWriteError(str(error)) from error
 
     def _release(self) -> None:
@@ -176,6 +210,23 @@ class RtOutput(OutputBase):
                 time.sleep(drain_time())  # let the MIDI system deliver the panic before the port goes
             self._rt.close_port()
             self._rt.delete()
+            self._rt = None
+
+    def reopen(self) -> None:
+        """Open the port again (after `release` or `abandon`); raises MidiUnavailable / PortMissing."""
+        with self._lock:
+            if self._rt is None:
+                self._rt = self._open_rt()
+
+    def release(self) -> None:
+        """Close the port on a MIDI system that is still up (it can be reopened)."""
+        with self._lock:
+            self._release()
+
+    def abandon(self) -> None:
+        """The MIDI system died: let go of the port without touching it (see bridge.midi.rthandle)."""
+        with self._lock:
+            abandon(self._rt)
             self._rt = None
 
 

@@ -57,8 +57,18 @@ class SysexFlusher:
             if self._out is not None:
                 self._out.send_message(list(FLUSH_MARKER))
                 self.flushes += 1
-        except (rtmidi.Error, ValueError):
+        except (rtmidi.RtMidiError, ValueError):
             pass
+
+    def abandon(self) -> None:
+        """The MIDI system died: stop, and let go of the client without touching it (see rthandle)."""
+        from bridge.midi.rthandle import abandon
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        abandon(self._out)
+        self._out = None
 
     def close(self) -> None:
         self._stop.set()

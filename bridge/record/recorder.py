@@ -7,7 +7,7 @@ from collections import deque
 
 from bridge.clock.source import ClockSource
 from bridge.component import Component
-from bridge.midi.factory import InputPort, OutputPort, PortFactory
+from bridge.midi.factory import InputPort, OutputPort, PortFactory, PortName
 from bridge.midi.ports import RawHandler
 from bridge.record.format import Message, end_line, header_line, message_line
 from bridge.record.sink import LineSink
@@ -91,11 +91,11 @@ class RecordingPorts:
         self.ports = ports
         self.recorder = recorder
 
-    def open_input(self, name: str, handler: RawHandler) -> InputPort:
+    def open_input(self, name: PortName, handler: RawHandler) -> InputPort:
         def tap(port: str, data: list[int], t: float) -> None:
             self.recorder.capture(port, data, t)
             handler(port, data, t)
         return self.ports.open_input(name, tap)
 
-    def open_output(self, name: str) -> OutputPort:
+    def open_output(self, name: PortName) -> OutputPort:
         return self.ports.open_output(name)

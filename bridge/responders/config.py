@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from bridge.config_base import Section
+from bridge.midi.spec import PortSpec, existing
 
 Fallback = Literal["repeat-call", "repeat-last", "silence"]
 Mode = Literal["call-response", "loop", "continuous"]
@@ -64,14 +65,30 @@ class ResponderConfig(Section):
                            description="note listeners (drum link, OSC) hear each note this early, with its beat")
     controls: ControlMap = Field(default_factory=ControlMap)
     demo_call: DemoCallConfig | None = Field(None, description="play a built-in call into this responder")
+    existing_input: str | None = Field(None, alias="input_port", min_length=1,
+                                       description="read calls from this existing MIDI port (exact name or a "
+                                                   "unique part) instead of creating \"drumbridge <name> in\"")
+    existing_output: str | None = Field(None, alias="output_port", min_length=1,
+                                        description="send answers to this existing MIDI port instead of creating "
+                                                    "\"drumbridge <name> out\"")
 
     @property
     def input_port(self) -> str:
-        return f"drumbridge {self.name} in"
+        """The input's name in the show: the virtual port's, or the existing port as the set file names it."""
+        return self.input_spec.name
 
     @property
     def output_port(self) -> str:
-        return f"drumbridge {self.name} out"
+        """The output's name in the show: the virtual port's, or the existing port as the set file names it."""
+        return self.output_spec.name
+
+    @property
+    def input_spec(self) -> PortSpec:
+        return existing(self.existing_input, f"drumbridge {self.name} in")
+
+    @property
+    def output_spec(self) -> PortSpec:
+        return existing(self.existing_output, f"drumbridge {self.name} out")
 
     @property
     def all_models(self) -> list[str]:

@@ -26,8 +26,8 @@ def build_responders(show: Show, configs: list[ResponderConfig]) -> list[Respond
         show.engine.post_command(lambda: None)
 
     for config in configs:
-        output = show.open_output(config.output_port)
-        show.open_input(config.input_port)
+        output = show.open_output(config.output_spec)
+        show.open_input(config.input_spec)
         worker = ThreadWorker(config.name, show.time, wake)
         responder = Responder(config, models[config.name], show.engine.scheduler, output.send,
                               show.telemetry, worker, show.time)

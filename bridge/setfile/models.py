@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from bridge.config_base import Section
 from bridge.drum.config import DrumConfig
+from bridge.midi.spec import PortSpec, existing
 from bridge.osc.config import OscConfig, OscTargetConfig  # noqa: F401 - OscTargetConfig re-exported
 from bridge.remote.config import DashboardConfig
 from bridge.responders.config import Responders
@@ -26,6 +27,19 @@ class ClockConfig(Section):
     beats_per_bar: int = Field(4, ge=1, le=16, description="quarter notes per bar")
     autostart: bool = Field(True, description="internal: start the transport when the show starts")
     quantum: float = Field(4.0, ge=1, le=64, description="link: beats per phase cycle")
+    connect: str | None = Field(None, min_length=1,
+                                description="an existing MIDI port (exact name or a unique part) to follow "
+                                            "clock from (midi) or send clock to (internal), instead of a virtual port")
+
+    @property
+    def input_spec(self) -> PortSpec:
+        """Where the midi source reads clock."""
+        return existing(self.connect, self.port)
+
+    @property
+    def output_spec(self) -> PortSpec:
+        """Where the internal source sends clock."""
+        return existing(self.connect, self.output)
 
 
 class ShowConfig(Section):

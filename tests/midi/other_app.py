@@ -1,0 +1,76 @@
+"""Another MIDI app in its own process (what loopMIDI, an IAC bus or a synth is to drumbridge), driven over stdin.
+
+Commands, one a line: `source NAME` / `dest NAME` create a port of ours (a source sends, a destination
+receives), `close NAME` removes it, `send NAME | HEX…` sends on a source, `listen PATTERN` connects a
+reader to someone else's source, `to PATTERN` a sender to someone else's destination. Every message
+received is printed as `got NAME | HEX…`; every command is answered `ok …` or `error …`.
+The process exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import rtmidi
+
+from bridge.midi.api import make_midi_in, make_midi_out
+from bridge.midi.spec import match_port
+
+lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    with lock:
+        print(line, flush=True)
+
+
+def reader(name: str) -> rtmidi.MidiIn:
+    rt = make_midi_in("other-app")
+    rt.ignore_types(sysex=False, timing=False, active_sense=False)
+    rt.set_callback(lambda event, _d=None: say(f"got {name} | " + " ".join(f"{b:02x}" for b in event[0])))
+    return rt
+
+
+def main() -> None:
+    ports: dict[str, rtmidi.MidiIn | rtmidi.MidiOut] = {}
+    for line in sys.stdin:
+        command, _, name = line.strip().partition(" ")
+        if not command:
+            continue
+        name, _, data = name.partition(" | ")
+        try:
+            if command == "source":
+                out = make_midi_out("other-app")
+                out.open_virtual_port(name)
+                ports[name] = out
+            elif command == "dest":
+                rt = reader(name)
+                rt.open_virtual_port(name)
+                ports[name] = rt
+            elif command == "listen":
+                rt = reader(name)
+                sources = list(rt.get_ports())
+                rt.open_port(sources.index(match_port(sources, name)))
+                ports[name] = rt
+            elif command == "to":
+                out = make_midi_out("other-app")
+                destinations = list(out.get_ports())
+                out.open_port(destinations.index(match_port(destinations, name)))
+                ports[name] = out
+            elif command == "close":
+                port = ports.pop(name)
+                port.close_port()
+                port.delete()
+            elif command == "send":
+                ports[name].send_message([int(b, 16) for b in data.split()])  # type: ignore[union-attr]
+            else:
+                raise ValueError(f"unknown command {command!r}")
+        except Exception as error:  # report and go on: the test reads it
+            say(f"error {line.strip()}: {error}")
+            continue
+        say(f"ok {line.strip()}")
+
+
+if __name__ == "__main__":
+    main()
