@@ -241,3 +241,22 @@ def test_a_board_with_fewer_motors_is_reported_not_pushed_garbage() -> None:
     assert [b[2] for _, b in rig.link.written if b[:3] in (bytes.fromhex("F0 7D 02"), bytes.fromhex("F0 7D 03"))] == [
         p.CMD_CAL_GET, p.CMD_CAL_GET]
     assert rig.sent(p.map_set(rig.drum.note_map)) == 0
+
+
+def test_a_boot_notice_storm_logs_once_a_second_with_a_count() -> None:
+    from bridge.ratelimit import RateLimiter
+    rig = Rig()
+    rig.engine.telemetry.limiter = RateLimiter(rig.time)
+    rig.link.receive(HELLO)
+    rig.run(3.0)  # past the reset-on-open grace
+    for k in range(100):
+        rig.link.receive(REBOOT)
+        rig.run(3.0 + k * 0.005)  # a hundred reboot notices in half a second
+    lines = [e.message for e in rig.engine.telemetry.recent() if "rebooted" in e.message]
+    assert len(lines) == 1
+    assert rig.drum.reboots == 100  # each one counted
+    rig.run(4.6)
+    rig.link.receive(REBOOT)
+    rig.run(4.7)
+    lines = [e.message for e in rig.engine.telemetry.recent() if "rebooted" in e.message]
+    assert len(lines) == 2 and "(+99 more like this)" in lines[-1]
