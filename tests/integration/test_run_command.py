@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.drum import protocol as p
 from bridge.midi.ports import ExternalInput
+from tests.drum.fake_board import FakeBoard
 
 pytestmark = pytest.mark.jack
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,14 +54,17 @@ def test_run_then_ctrl_c_stops_cleanly(jack_server, tmp_path: Path) -> None:  # 
     assert data[-1] == b"\xfc"
 
 
-def test_two_signals_a_millisecond_apart_still_send_every_note_off_and_stop(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
+def test_two_signals_a_millisecond_apart_still_send_every_note_off_stop_and_drum_panic(  # noqa: ANN001
+        jack_server, socat_cable, tmp_path: Path) -> None:
     env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
     demo = (ROOT / "live_sets" / "demo.toml").read_text()
     show_set = tmp_path / "signals.toml"
     text = demo.replace("beats_per_bar = 4", 'beats_per_bar = 4\noutput = "drumbridge clock out (signals)"', 1)
     text = text.replace("bpm = 120.0", "bpm = 240.0", 1)  # the answer (bars 3-4) comes after 2 s
     text = text.replace('name = "drums"', 'name = "sigtest"').replace('input = "drums"', 'input = "sigtest"')
+    text = text.replace('serial = "auto"', f'serial = "{socat_cable.a}"')
     show_set.write_text(text)
+    board = FakeBoard(socat_cable.b)
     process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(show_set), "--headless"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -74,6 +79,7 @@ def test_two_signals_a_millisecond_apart_still_send_every_note_off_and_stop(jack
         while time.monotonic() < deadline and not any(d[0] & 0xF0 == 0x90 for d, _ in notes.received):
             time.sleep(0.005)  # waiting for the show's answer to start sounding
         assert any(d[0] & 0xF0 == 0x90 for d, _ in notes.received), "the show never played a note"
+        board.wait(lambda b: b.commands(p.CMD_CAL_GET))  # the board answered hello: the drum link is up
         process.send_signal(signal.SIGINT)
         time.sleep(0.001)  # the second signal 1 ms after the first: this spacing is the point of the test
         process.send_signal(signal.SIGTERM)
@@ -86,7 +92,9 @@ def test_two_signals_a_millisecond_apart_still_send_every_note_off_and_stop(jack
         note_data = [d for d, _ in notes.take()]
         clock.close()
         notes.close()
+        board.wait(lambda b: b.commands(p.CMD_PANIC))  # drum panic: every motor off
     finally:
+        board.close()
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
