@@ -273,7 +273,8 @@ def cleanup_after_two_signals(jack_name: str) -> dict[str, object]:
         path = Path(folder) / "signals.toml"
         path.write_text(text)
         env = dict(os.environ, JACK_DEFAULT_SERVER=jack_name, PYTHONPATH=str(ROOT))
-        process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(path), "--headless"], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "bridge", "run", str(path),
+                                    "--headless"], cwd=ROOT,
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             assert process.stderr is not None
@@ -291,6 +292,8 @@ def cleanup_after_two_signals(jack_name: str) -> dict[str, object]:
             try:
                 _out, err = process.communicate(timeout=15)
             except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+                time.sleep(1.0)
                 process.kill()
                 _out, err = process.communicate()
                 return {"exit_code": None, "stop_sent": False, "all_notes_off_sent": False,
