@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from bridge.commands import CommandError, Commands
+from bridge.osc.budget import ControlBudget
 from bridge.remote.attempts import FailedAttempts
 from bridge.remote.config import is_loopback
 from bridge.remote.protocol import (
@@ -215,6 +216,7 @@ class RemoteServer:
         last_version = -1
         last_push = 0.0
         specs = self.commands.specs()
+        budget = ControlBudget()  # per dashboard: a flood of commands is refused, never queued
         first = True
         next_push = time.monotonic()
         while not self._stop.is_set():
@@ -222,7 +224,7 @@ class RemoteServer:
             readable = bool(reader.pending) or bool(select.select([sock], [], [], wait)[0])
             if readable:
                 for line in reader.read():
-                    if not self._handle(sock, decode(line)):
+                    if not self._handle(sock, decode(line), budget):
                         return
             now = time.monotonic()
             if now < next_push:
@@ -242,7 +244,7 @@ class RemoteServer:
                               "log_new": new_events})
             last_version, last_push, first = snap["version"], now, False
 
-    def _handle(self, sock: socket.socket, message: dict[str, Any]) -> bool:
+    def _handle(self, sock: socket.socket, message: dict[str, Any], budget: ControlBudget) -> bool:
         """Act on one client message; False when the client said bye."""
         kind = message["type"]
         if kind == "bye":
@@ -255,6 +257,11 @@ class RemoteServer:
         try:
             if not isinstance(name, str) or not isinstance(args, list):
                 raise CommandError("a command needs a string 'name' and a list 'args'")
+            now = time.monotonic()
+            if not (budget.message(now) and budget.command(name, now)):
+                self.telemetry.event_limited("remote over budget", "warning", "remote",
+                                             f"dashboard over its command budget: {name[:60]} refused")
+                raise CommandError(f"{name[:60]}: too many commands a second; refused")
             self.commands.submit(name, *args)
             reply: dict[str, Any] = {"type": "result", "id": message.get("id"), "ok": True}
         except CommandError as error:

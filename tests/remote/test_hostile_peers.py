@@ -137,3 +137,22 @@ def test_running_out_of_file_descriptors_on_accept_does_not_stop_the_listener(se
     for sock in waiting:
         sock.close()
     assert attaches(server)
+
+
+def test_a_dashboard_flooding_commands_is_refused_past_its_budget(server) -> None:  # noqa: ANN001
+    ran: list[int] = []
+    server.commands.register("bench.poke", lambda: ran.append(1), "poke")
+    with socket.create_connection(server.address, timeout=5) as raw:
+        raw.sendall(b'{"type": "hello", "protocol": 1, "token": "s3cret-token"}\n')
+        stream = raw.makefile("rb")
+        assert decode(stream.readline())["type"] == "welcome"
+        raw.sendall(b"".join(b'{"type": "command", "id": %d, "name": "bench.poke", "args": []}\n' % i
+                             for i in range(500)))
+        results = []
+        while len(results) < 500:
+            message = decode(stream.readline())
+            if message["type"] == "result":
+                results.append(message)
+    refused = [r for r in results if not r["ok"]]
+    assert len(refused) >= 450 and "too many commands" in refused[0]["error"]
+    assert len(results) - len(refused) <= 40
