@@ -42,11 +42,11 @@ class PortSet(Component):
 
     def publish(self, now: float) -> None:
         self.telemetry.replace("ports", {
-            "inputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors,
+            "inputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors, "present": p.is_open,
                         "idle_s": None if p.stats.last_time is None else round(now - p.stats.last_time, 3)}
                        for p in self.inputs],
-            "outputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors}
-                        for p in self.outputs],
+            "outputs": [{"name": p.name, "messages": p.stats.messages, "errors": p.stats.errors,
+                         "present": p.is_open} for p in self.outputs],
         })
 
 

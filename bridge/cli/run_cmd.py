@@ -67,7 +67,7 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
          private_jack: bool) -> int:
 
     from bridge.console import BeatPrinter
-    from bridge.midi.api import MidiUnavailable
+    from bridge.midi.api import MidiUnavailable, PortMissing
     from bridge.midi.factory import RtMidiPorts
     from bridge.responders.console import AnswerPrinter
     from bridge.responders.generator import GeneratorError
@@ -88,6 +88,8 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
             show = Show(config, RtMidiPorts(monotonic_time), monotonic_time)
         except GeneratorError as error:
             raise CliError(f"{error}; nothing started") from None
+        except PortMissing as error:  # the MIDI system is up; a port the set file names is not
+            raise CliError(f"{error}; nothing started (`drumbridge ports` lists them)") from None
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None

@@ -18,12 +18,18 @@ class InputPort(Protocol):
     name: str
     stats: PortStats
 
+    @property
+    def is_open(self) -> bool: ...  # False while the port is missing (its MIDI system or existing port gone)
+
     def close(self) -> None: ...
 
 
 class OutputPort(Protocol):
     name: str
     stats: PortStats
+
+    @property
+    def is_open(self) -> bool: ...
 
     def send(self, data: list[int]) -> None: ...
     def panic(self) -> int: ...

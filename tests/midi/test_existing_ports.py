@@ -145,3 +145,21 @@ def test_drum_reads_notes_from_an_existing_port() -> None:
     assert [b for _t, b in link.written if b[0] == 0x99] == [bytes((0x99, 36, 127))]
     with pytest.raises(PortMatchError, match=r"no MIDI source matches 'Drums' \(there are: pads:Pads MIDI 1\)"):
         wire_drum(show, DrumConfig(connect="Drums"), MemoryTransport(time_source=time))
+
+
+@pytest.mark.jack
+def test_run_refuses_a_missing_existing_port_with_one_clear_line(jack_server, tmp_path) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    from tests.midi.other import ROOT
+
+    path = tmp_path / "missing.toml"
+    path.write_text('[clock]\nsource = "internal"\nconnect = "no such port anywhere"\n')
+    result = subprocess.run([sys.executable, "-m", "bridge", "run", str(path), "--headless", "--seconds", "1"],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "drumbridge: no MIDI destination matches 'no such port anywhere' (there are: " in result.stderr
+    assert "nothing started" in result.stderr and "Traceback" not in result.stderr

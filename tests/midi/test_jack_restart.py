@@ -56,6 +56,7 @@ def test_show_notices_a_jackd_restart_keeps_time_and_recreates_its_ports(monkeyp
         server.stop()  # jackd goes away under the running show
         wait_until(lambda: events(show, "JACK server went away", "error"), timeout=5.0)
         wait_until(lambda: show.telemetry.get("midi_system").get("server") == "down")
+        wait_until(lambda: not any(p["present"] for p in show.telemetry.get("ports")["outputs"]))  # dashboard: MISSING
         beat = show.clock.beat_at(monotonic_time())
         wait_until(lambda: show.clock.beat_at(monotonic_time()) > beat + 2, timeout=5.0)  # the clock goes on
         errors = clock_out.stats.errors
@@ -65,6 +66,7 @@ def test_show_notices_a_jackd_restart_keeps_time_and_recreates_its_ports(monkeyp
         wait_until(lambda: events(show, "JACK server is back"), timeout=5.0)
         wait_until(lambda: all(getattr(p, "is_open", False) for p in [*show.port_set.inputs, *show.port_set.outputs]))
         assert watch.server_restarts == 1
+        wait_until(lambda: all(p["present"] for p in show.telemetry.get("ports")["inputs"]))
 
         app = OtherApp(name)
         app.do("listen drumbridge clock out")
