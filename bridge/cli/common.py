@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def load_or_fail(name: str | None, starting: bool = True) -> tuple[Path, ShowCon
         raise CliError(f"{heading}:\n{error}") from None
 
 
+# Set by the first stop signal. Python drops an exception raised while a finalizer (__del__, a weakref
+# callback) runs, so a KeyboardInterrupt can be lost; wait_for sees this and stops the show anyway.
+STOP_REQUESTED = threading.Event()
+
+
 def install_sigterm() -> None:
     """Make SIGINT, SIGTERM (and SIGHUP: the terminal went away) stop a show the same clean way, once.
 
@@ -43,14 +49,13 @@ def install_sigterm() -> None:
     the show is already stopping, so a second Ctrl-C (or a supervisor's SIGTERM right after it)
     cannot cut the cleanup short: note-offs, All Notes Off, Stop and drum panic always go out.
     """
-    stopping = False
+    STOP_REQUESTED.clear()
 
     def handler(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        if stopping:
+        if STOP_REQUESTED.is_set():
             os.write(2, b"drumbridge: already stopping; sending note-offs, Stop and drum panic first\n")
             return
-        stopping = True
+        STOP_REQUESTED.set()
         raise KeyboardInterrupt
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, handler)
@@ -118,5 +123,7 @@ def wait_for(runner: object, seconds: float | None) -> None:
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             return
+        if STOP_REQUESTED.is_set():
+            raise KeyboardInterrupt  # the signal's own exception was lost on the way
         if runner.wait(0.25 if remaining is None else min(remaining, 0.25)):  # type: ignore[attr-defined]
             return

@@ -151,10 +151,15 @@ def run_local_dashboard(show: Any, runner: Any, seconds: float | None) -> bool:
     for handler in consoles:
         root.removeHandler(handler)
     terminal = _save_terminal()
-    child = subprocess.Popen(command, env=dict(os.environ, **{TOKEN_ENV: token}))
+    from bridge.cli.common import STOP_REQUESTED
+    from bridge.processes import die_with_parent
+
+    # The child ends with the show even when the show is killed (an orphan kept redrawing a dead show).
+    child = subprocess.Popen(command, env=dict(os.environ, **{TOKEN_ENV: token}), preexec_fn=die_with_parent())
     try:
         while child.poll() is None and not runner.wait(0.1):
-            pass
+            if STOP_REQUESTED.is_set():
+                raise KeyboardInterrupt  # the signal's own exception was lost on the way
     finally:
         server.stop()  # the child sees its show go away and exits
         try:
