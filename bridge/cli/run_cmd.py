@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge.cli.common import (
     DEFAULT_SET,
@@ -20,6 +21,9 @@ from bridge.cli.common import (
 from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
 from bridge.cli.main import CliError
 from bridge.setfile import ShowConfig
+
+if TYPE_CHECKING:
+    from bridge.show import Show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -93,6 +97,7 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
         except MidiUnavailable as error:
             raise CliError(f"{error}\n  (run `drumbridge demo`, or pass --private-jack, to start a JACK server)") \
                 from None
+        watch_stage(show)
         dashboard = not headless and sys.stdout.isatty()
         if not headless and not dashboard:
             show.engine.add(BeatPrinter(show.engine.scheduler))
@@ -139,3 +144,10 @@ def keep_time_in_background() -> None:
     for name in ("SIGTTOU", "SIGTTIN"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def watch_stage(show: Show) -> None:
+    """Add the part that says clock and drum trouble in words (header and repeating log warnings)."""
+    from bridge.stage_watch import StageWatch
+
+    show.engine.add(StageWatch(show.telemetry, show.clock, show.config.clock.port, show.config.osc.sections))

@@ -121,6 +121,7 @@ class Responder(Component):
         self.answers = self.late = self.fallbacks = self.errors = 0
         self.last_gen_ms: float | None = None
         self.margin_ms: float | None = None
+        self.phase_end: float | None = None  # the beat where the current call or answer ends (for the dashboard)
 
     # -- hooks for the show wiring -----------------------------------------------------------
     def add_note_listener(self, listener: NoteListener) -> None:
@@ -175,6 +176,7 @@ class Responder(Component):
     def _listen_from(self, start: float) -> None:
         self._set_state(State.LISTENING)
         end = start + self.call_bars * self.bar_beats
+        self.phase_end = end
         stream = self._stream_call(start, end)
         self._at(end - HALF_STEP, lambda m: self._close_call(m, start, end, stream))
 
@@ -235,7 +237,8 @@ class Responder(Component):
         self._set_state(State.RESPONDING)
         self._current = _Answer(job, start)
         self._play_piece(0)
-        self._continue_after(start + self.answer_bars * self.bar_beats)
+        self.phase_end = start + self.answer_bars * self.bar_beats
+        self._continue_after(self.phase_end)
 
     def _play_piece(self, piece: int) -> None:
         """Piece `piece` of the answer is due: schedule its notes, or give the rest of the answer to the fallback."""
@@ -307,7 +310,8 @@ class Responder(Component):
         if answer is not None:
             self._schedule_notes(answer, start)
         self._record(AnswerRecord(self.name, -1, start, source, answer or Phrase(steps), False))
-        self._continue_after(start + self.answer_bars * self.bar_beats)
+        self.phase_end = start + self.answer_bars * self.bar_beats
+        self._continue_after(self.phase_end)
 
     def _continue_after(self, end: float) -> None:
         """Decide, half a step before the answer ends, what comes next (streaming the next call if continuous)."""
@@ -504,6 +508,8 @@ class Responder(Component):
         if state is self.state:
             return
         self.state = state
+        if state is State.IDLE:
+            self.phase_end = None
         for listener in self.state_listeners:
             try:
                 listener(self.name, state.value)
@@ -520,5 +526,5 @@ class Responder(Component):
             "fallback": self.config.fallback, "fallbacks": self.fallbacks, "answers": self.answers,
             "errors": self.errors, "seed": self.config.seed, "channel": self.config.channel,
             "input": self.config.input_port, "output": self.config.output_port,
-            "sounding": len(self.sounding),
+            "sounding": len(self.sounding), "next_beat": self.phase_end,
         })

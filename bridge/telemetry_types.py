@@ -1,0 +1,151 @@
+"""The shape of every telemetry topic, shared by the parts that publish them and the dashboard that reads them.
+
+Topics travel as plain JSON dicts (over the remote-attach socket too), so these are TypedDicts: a
+publisher builds one, a reader indexes one, and a field nobody publishes has no place here (nor a
+branch in the dashboard). tui/README.md lists the same fields for people.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+
+class ShowTopic(TypedDict):
+    """`show`: what is playing (bridge/show.py)."""
+
+    name: str
+    description: str
+
+
+class ClockTopic(TypedDict):
+    """`clock`: position, tempo and how far the tempo can be trusted (engine, ~10 times a second)."""
+
+    source: str  # midi / internal / link
+    bpm: float
+    beat: float
+    bar: int
+    beat_in_bar: int
+    transport: Literal["running", "stopped"]
+    status: Literal["locked", "free", "stalled"]
+    jitter_ms_p99: float
+    ticks: int
+    outliers: int
+    dropped_ticks: int
+    beats_per_bar: int
+
+
+class InputPortState(TypedDict):
+    name: str
+    messages: int
+    errors: int
+    idle_s: float | None  # seconds since the last message; None: never heard from
+
+
+class OutputPortState(TypedDict):
+    name: str
+    messages: int
+    errors: int
+
+
+class PortsTopic(TypedDict):
+    """`ports`: every MIDI port the show opened (PortSet)."""
+
+    inputs: list[InputPortState]
+    outputs: list[OutputPortState]
+
+
+class OscTargetState(TypedDict):
+    name: str
+    host: str
+    port: int
+    state: str  # "unresolved" is a fault
+    latency_ms: float
+    sent: int
+    errors: int
+    dropped_unresolved: int
+    last_error: str
+
+
+class CueFired(TypedDict, total=False):
+    name: str  # always present
+    bar: int  # bar and beat: when the cue fired on the musical grid
+    beat: int
+
+
+class OscTopic(TypedDict, total=False):
+    """`osc`: targets, cues fired, control in and OSCQuery (OscOutput); control/oscquery only when on."""
+
+    targets: list[OscTargetState]
+    cues_fired: int
+    cues: list[CueFired]  # the most recent, oldest first
+    beat_late_ms_max: float
+    stale_beats_skipped: int
+    control: dict[str, object]
+    oscquery: dict[str, object]
+
+
+class ResponderTopic(TypedDict):
+    """`responder.<name>`: one call-and-response musician (Responder)."""
+
+    state: Literal["idle", "listening", "generating", "responding"]
+    model: str
+    model_index: int
+    models: list[str]
+    temperature: float
+    call_bars: int
+    answer_bars: int
+    mode: Literal["call-response", "continuous", "loop"]
+    muted: bool
+    last_gen_ms: float | None
+    margin_ms: float | None  # to the deadline; negative = late
+    late: int
+    fallback: str  # the policy: repeat_call / repeat_answer / silence
+    fallbacks: int  # how many answers fell back
+    answers: int
+    errors: int
+    seed: int
+    channel: int
+    input: str
+    output: str
+    sounding: int
+    next_beat: float | None  # where the current phase (call or answer) ends; None when idle
+
+
+class MotorState(TypedDict):
+    motor: int
+    voice: str | None
+    last_hit: float | None  # the beat it last struck on (the clock's time while the transport is stopped)
+    hits_per_min: int
+    strikes: int
+    refused: int  # strikes refused for motor safety
+    latency_ms: float | None
+
+
+class DrumTopic(TypedDict):
+    """`drum`: the serial link to the Arduino and its motors (Drum)."""
+
+    link_state: Literal["connected", "searching", "disconnected"]
+    port: str | None
+    serial: str  # what the set file asked for: "auto" or a device path
+    firmware: str | None
+    driver: str | None
+    heartbeat_age_ms: float | None
+    reply_age_ms: float | None
+    errors: int
+    dropped_notes: int
+    unmapped_notes: int
+    late_notes: int
+    reboots: int
+    last_reset: str | None
+    last_error: str
+    bytes_written: int
+    board: dict[str, object] | None
+    motors: list[MotorState]
+
+
+class StageTopic(TypedDict):
+    """`stage`: trouble said in words, and the song section playing now (bridge/stage_watch.py)."""
+
+    clock_alert: str | None  # "waiting for Live's clock on 'drumbridge clock'", "clock stalled: ..."
+    drum_alert: str | None  # "drum: no board found (serial = auto), searching (12 s)"
+    section: str | None  # the [[osc.sections]] entry the current bar lies in
