@@ -161,37 +161,33 @@ def gaps(ticks: list[float]) -> dict[str, float]:
 
 
 class JackTimedInput:
-    """Clock-out ticks timed by JACK itself (rtmidi's deltas from the process cycle), not by our callback.
+    """Messages from `port` timed by JACK itself (rtmidi's deltas from the process cycle), polled.
 
-    The callback runs Python and waits for the GIL like the show does; the deltas do not, so the gaps
-    measured are the show's, not the listener's.
+    No Python callback: the timing is the show's, not this process's GIL's, and a JACK call made here
+    (opening the next client) cannot deadlock with a callback of ours waiting for the GIL.
     """
 
-    def __init__(self, port: str) -> None:
-        import threading
-
+    def __init__(self, port: str, client: str = "bench-listener") -> None:
         from bridge.midi.api import make_midi_in
         from bridge.midi.ports import find_port
-        self._lock = threading.Lock()
         self._t = 0.0
         self.received: list[tuple[list[int], float]] = []
-        self._rt = make_midi_in("bench-listener")
+        self._rt = make_midi_in(client)
         self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
         self._rt.open_port(find_port(list(self._rt.get_ports()), port))
-        self._rt.set_callback(self._on_message)
 
-    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
-        with self._lock:
-            self._t += event[1]
-            self.received.append((event[0], self._t))
+    def poll(self) -> list[tuple[list[int], float]]:
+        """Take what rtmidi queued into `received`; return `received`."""
+        while (item := self._rt.get_message()) is not None:
+            self._t += item[1]
+            self.received.append((item[0], self._t))
+        return self.received
 
     def take(self) -> list[tuple[list[int], float]]:
-        with self._lock:
-            items, self.received = self.received, []
+        items, self.received = self.poll(), []
         return items
 
     def close(self) -> None:
-        self._rt.cancel_callback()
         self._rt.close_port()
         self._rt.delete()
 
@@ -221,7 +217,10 @@ def run_attacks(names: list[str], seconds: float) -> dict[str, object]:
             if name != "baseline":
                 child = subprocess.Popen([sys.executable, __file__, "attack", name, str(osc_port), str(remote_port),
                                           str(seconds)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-            time.sleep(seconds + 0.5)
+            end = time.monotonic() + seconds + 0.5
+            while time.monotonic() < end:
+                listener.poll()
+                time.sleep(0.1)
             if child is not None:
                 try:
                     child.wait(timeout=30)
@@ -263,7 +262,6 @@ def relock_beats() -> float | None:
 
 def cleanup_after_two_signals(jack_name: str) -> dict[str, object]:
     """`drumbridge run`, two signals 1 ms apart: did Stop and All Notes Off still go out?"""
-    from bridge.midi.ports import ExternalInput
     demo = (ROOT / "live_sets" / "demo.toml").read_text()
     text = demo.replace("beats_per_bar = 4", 'beats_per_bar = 4\noutput = "drumbridge clock out (fb signals)"', 1)
     text = text.replace("bpm = 120.0", "bpm = 240.0", 1).replace('name = "drums"', 'name = "fbsig"')
@@ -281,10 +279,11 @@ def cleanup_after_two_signals(jack_name: str) -> dict[str, object]:
             line = process.stderr.readline()
             while line and "running" not in line:
                 line = process.stderr.readline()
-            clock = ExternalInput("drumbridge clock out (fb signals)", client="bench-clock")
-            notes = ExternalInput("drumbridge fbsig out", client="bench-notes")
+            clock = JackTimedInput("drumbridge clock out (fb signals)", client="bench-clock")
+            notes = JackTimedInput("drumbridge fbsig out", client="bench-notes")
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not any(d[0] & 0xF0 == 0x90 for d, _ in notes.received):
+            while time.monotonic() < deadline and not any(d[0] & 0xF0 == 0x90 for d, _ in notes.poll()):
+                clock.poll()
                 time.sleep(0.005)
             process.send_signal(signal.SIGINT)
             time.sleep(0.001)

@@ -152,6 +152,10 @@ class VirtualInput(RtInput):
             self._flusher = None
 
     def release(self) -> None:
+        # Our callback goes first: closing the flusher's JACK client is a server round trip made while
+        # holding the GIL, and a callback of ours waiting for the GIL meanwhile would stall the server.
+        if self._rt is not None:
+            self._rt.cancel_callback()
         self._close_flusher()
         super().release()
 
