@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bridge.cli.run_cmd import watch_stage
 from bridge.midi.factory import MemoryPorts
+from bridge.osc.config import SongSection
 from bridge.runner import run_virtual
 from bridge.setfile import parse_set
 from bridge.show import Show
 from bridge.stage_watch import REPEAT_S, section_at
-from bridge.osc.config import SongSection
 from bridge.timebase import ManualTime
 
 MIDI_SET = """
