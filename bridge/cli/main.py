@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bridge.cli.record_cmd",
     "bridge.cli.replay_cmd",
     "bridge.cli.train_cmd",
+    "bridge.cli.groove_cmd",
 )
 
 

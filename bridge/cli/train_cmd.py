@@ -46,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--midi-dir", required=True, type=Path,
                         help="folder of .mid/.midi files (searched recursively)")
-    parser.add_argument("--out", required=True, type=Path, help="the .mag bundle to write")
+    parser.add_argument("--out", required=True, type=Path, help="the .mag bundle to write (.npz with --groove)")
+    parser.add_argument("--groove", action="store_true",
+                        help="train the groove model (velocity + timing, numpy); see `drumbridge groove train`")
     parser.add_argument("--config", default="drum_kit", choices=SUPPORTED_CONFIGS, help="encoding (default drum_kit)")
     parser.add_argument("--layers", default=[256, 256, 256], type=parse_layers, help="LSTM sizes (default 256,256,256)")
     parser.add_argument("--attn-length", default=32, type=positive_int, help="attention length (default 32)")
@@ -68,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--description", default=None, help="bundle description")
     parser.add_argument("--python", default=None,
                         help="Python with TensorFlow + Magenta (default: $DRUMBRIDGE_TRAIN_PYTHON, .venv-train, ...)")
+    from bridge.cli.groove_cmd import add_train_options
+
+    add_train_options(parser)
     parser.set_defaults(func=handle)
 
 
@@ -91,6 +96,10 @@ def handle(args: argparse.Namespace) -> int:
     from bridge.training.runner import TrainingError, find_interpreter, run_trainer
     from bridge.training.split import SplitError, find_split
 
+    if args.groove:
+        from bridge.cli.groove_cmd import handle_train
+
+        return handle_train(args)
     if args.out.suffix != ".mag":
         raise CliError(f"--out must name a .mag file, got {args.out}")
     if not 0.0 < args.dropout_keep <= 1.0:
