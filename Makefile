@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SYSTEM_STAMP := $(VENV)/.system-installed
 PIP_STAMP := $(VENV)/.pip-installed
 
-.PHONY: demo test lint setup system venv firmware bench model clean
+.PHONY: demo test lint setup system venv firmware bench model model-groove clean
 
 demo: setup
 	$(PY) -m bridge demo
@@ -54,8 +54,14 @@ bench: setup
 GROOVE_DIR ?= ../shared/data/groove-midi
 TRAIN_PYTHON ?=
 
-model: setup
+model: setup model-groove
 	$(PY) scripts/make_model.py --midi-dir $(GROOVE_DIR) $(if $(TRAIN_PYTHON),--python $(TRAIN_PYTHON),)
+
+# Rebuild the shipped groove model bridge/groove/builtin/groove.npz (+ groove.json) from GROOVE_DIR: numpy only,
+# seeded, a few minutes on one core. Its figures go into bridge/groove/GROOVE.md.
+model-groove: setup
+	OPENBLAS_NUM_THREADS=1 $(PY) -m bridge groove train --midi-dir $(GROOVE_DIR) --out bridge/groove/builtin/groove.npz \
+		--cache .model-work/groove-performances.npz
 
 clean:
 	rm -rf $(VENV) firmware/build
