@@ -41,7 +41,7 @@ $(PIP_STAMP): pyproject.toml $(SYSTEM_STAMP)
 firmware: system
 	$(MAKE) -C firmware
 
-BENCHES ?= clock model drum firmware osc dashboard faults
+BENCHES ?= clock model drum firmware osc dashboard faults groove
 
 # Each benchmark prints one JSON object; results also land in bench/results/NAME.json.
 bench: setup

@@ -56,20 +56,24 @@ class GrooveModel:
         return (h @ self.weights[-1] + self.biases[-1]).reshape(-1, NUM_CLASSES, OUTPUTS)
 
     def predict(self, hits: np.ndarray, qpm: float = 120.0, start_position: int = 0,
-                known: int | None = None, context: np.ndarray | None = None) -> GroovePrediction:
-        """Distributions for every step of `hits` (steps, 9), whose step 0 sits at `start_position` in the bar.
+                known: int | None = None, context: np.ndarray | None = None,
+                steps: np.ndarray | None = None) -> GroovePrediction:
+        """Distributions for the steps of `hits` (steps, 9), whose step 0 sits at `start_position` in the bar.
 
         `context` (steps, 9) is pattern played just before (e.g. the call), seen but not predicted;
         `known` limits how many steps of `hits` are known yet (streaming: later ones read as unknown).
+        Only `steps` (default: every step with a hit) are computed; the others read as zero.
         """
         hits = np.asarray(hits, bool)
         lead = 0 if context is None else len(context)
         full = hits if context is None else np.concatenate([np.asarray(context, bool), hits])
         channels = padded_channels(full, self.window, None if known is None else lead + known)
-        centers = np.arange(lead, lead + len(hits))
-        positions = centers - lead + start_position
-        out = self.forward(step_features(channels, centers, positions, qpm, self.window))
-        return GroovePrediction(out[..., 0], np.exp(out[..., 1]), out[..., 2], np.exp(out[..., 3]))
+        wanted = np.nonzero(hits.any(axis=1))[0] if steps is None else np.asarray(steps, np.int64)
+        raw = np.zeros((len(hits), NUM_CLASSES, OUTPUTS), np.float32)
+        if len(wanted):
+            raw[wanted] = self.forward(step_features(channels, wanted + lead, wanted + start_position, qpm,
+                                                     self.window))
+        return GroovePrediction(raw[..., 0], np.exp(raw[..., 1]), raw[..., 2], np.exp(raw[..., 3]))
 
     def save(self, path: str | Path) -> None:
         """Write the weights and metadata as one .npz."""

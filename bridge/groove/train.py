@@ -22,10 +22,10 @@ class TrainConfig:
     """Hyper-parameters; the defaults built builtin:groove."""
 
     window: int = 16
-    hidden: tuple[int, ...] = (256, 256)
+    hidden: tuple[int, ...] = (128, 128)
     batch_size: int = 512
     learning_rate: float = 1e-3
-    max_epochs: int = 12
+    max_epochs: int = 20
     patience: int = 4
     horizon_share: float = 0.2
     dropout: float = 0.3

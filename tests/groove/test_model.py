@@ -68,6 +68,16 @@ def test_unknown_future_is_a_valid_prediction(model: GrooveModel) -> None:
     assert not np.allclose(partial.velocity[7], full.velocity[7])
 
 
+def test_computing_only_some_steps_changes_nothing(model: GrooveModel) -> None:
+    hits = pattern(32)
+    every = model.predict(hits, steps=np.arange(32))
+    default = model.predict(hits)
+    some = model.predict(hits, steps=np.array([3, 9]))
+    rows = hits.any(axis=1)
+    assert np.allclose(every.velocity[rows], default.velocity[rows], atol=1e-5)
+    assert np.allclose(some.offset[[3, 9]], every.offset[[3, 9]], atol=1e-5)
+
+
 def test_save_load_round_trip(tmp_path, model: GrooveModel) -> None:
     path = tmp_path / "g.npz"
     model.save(path)
