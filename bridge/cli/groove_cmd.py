@@ -23,7 +23,7 @@ def unit_interval(text: str) -> float:
 def add_train_options(parser: argparse.ArgumentParser) -> None:
     """Options of groove training (shared by `groove train` and `train --groove`)."""
     parser.add_argument("--groove-seed", dest="groove_seed", default=0, type=int, help="training seed (default 0)")
-    parser.add_argument("--epochs", default=12, type=int, help="maximum epochs (default 12)")
+    parser.add_argument("--epochs", default=20, type=int, help="maximum epochs (default 20)")
     parser.add_argument("--groove-patience", dest="groove_patience", default=4, type=int,
                         help="epochs without validation improvement before stopping (default 4)")
     parser.add_argument("--cache", type=Path, default=None, help="cache of the read performances (.npz)")

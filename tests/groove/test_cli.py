@@ -128,3 +128,47 @@ def test_real_performance_round_trip(shared_data: Path, tmp_path: Path) -> None:
     before, _ = read_performance(source)
     after, _ = read_performance(out)
     assert (before.hits == after.hits).all()
+
+
+def write_performance_folder(root: Path) -> None:
+    """Six tiny played performances (off-grid, varied velocity) with an info.csv split."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = ["midi_filename,split,beat_type"]
+    for index, split in enumerate(["train"] * 4 + ["validation", "test"]):
+        events = []
+        for step in range(64):
+            for pitch, every, loud in ((36, 8, 110), (38, 8, 95), (42, 2, 70)):
+                phase = 4 if pitch == 38 else 0
+                if step % every == phase % every:
+                    tick = max(0, step * STEP + int(rng.normal(0, 12)))
+                    velocity = int(np.clip(loud + rng.normal(0, 10), 1, 127))
+                    events.append((tick, mido.Message("note_on", channel=9, note=pitch, velocity=velocity)))
+                    events.append((tick + 40, mido.Message("note_off", channel=9, note=pitch, velocity=0)))
+        track, previous = mido.MidiTrack(), 0
+        for tick, message in sorted(events, key=lambda e: e[0]):
+            track.append(message.copy(time=tick - previous))
+            previous = tick
+        midi = mido.MidiFile(ticks_per_beat=TPQ)
+        midi.tracks.append(track)
+        midi.save(str(root / f"p{index}.mid"))
+        rows.append(f"p{index}.mid,{split},beat")
+    (root / "info.csv").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("command", [["groove", "train"], ["train", "--groove"]])
+def test_training_from_a_folder_writes_a_usable_model(tmp_path: Path, command: list[str]) -> None:
+    import json
+
+    folder = tmp_path / "perf"
+    folder.mkdir()
+    write_performance_folder(folder)
+    out = tmp_path / "mine.npz"
+    assert main([*command, "--midi-dir", str(folder), "--out", str(out), "--epochs", "2"]) == 0
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["training"]["history"][-1]["epoch"] == 2
+    assert "Groove MIDI" in record["dataset"]["credit"]
+    grid = tmp_path / "grid.mid"
+    write_pattern(grid)
+    assert main(["groove", "humanize", str(grid), "--out", str(tmp_path / "o.mid"), "--model", str(out)]) == 0
