@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bridge.groove.midifile import DrumFile
 
 DEFAULT_GROOVE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "groove-midi"
 
@@ -83,7 +89,7 @@ def handle_humanize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _input_velocities(drums) -> object:
+def _input_velocities(drums: DrumFile) -> np.ndarray:
     """Per (step, class) the input's velocity, the starting point `--humanize` blends from."""
     import numpy as np
 

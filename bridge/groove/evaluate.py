@@ -28,8 +28,12 @@ def position_baseline(train_set: GrooveSet) -> tuple[np.ndarray, np.ndarray]:
 def quality(model: GrooveModel, train_set: GrooveSet, test_set: GrooveSet, seed: int = 0) -> dict:
     """The model card's figures on `test_set` (4/4 beats): MAEs, their ratio to the baseline, sampled spreads."""
     base_v, base_o = position_baseline(train_set)
-    errors = {"model_v": [], "model_o": [], "base_v": [], "base_o": []}
-    played_v, played_o, sampled_v, sampled_o, classes_all = [], [], [], [], []
+    errors: dict[str, list[np.ndarray]] = {"model_v": [], "model_o": [], "base_v": [], "base_o": []}
+    played_v: list[np.ndarray] = []
+    played_o: list[np.ndarray] = []
+    sampled_v: list[np.ndarray] = []
+    sampled_o: list[np.ndarray] = []
+    class_parts: list[np.ndarray] = []
     for index, grid in enumerate(test_set.grids()):
         steps, classes = np.nonzero(grid.hits)
         if not len(steps):
@@ -46,10 +50,10 @@ def quality(model: GrooveModel, train_set: GrooveSet, test_set: GrooveSet, seed:
         played_o.append(truth_o)
         sampled_v.append(sample.velocity[steps, classes].astype(float))
         sampled_o.append(sample.offset[steps, classes] * grid.step_ms)
-        classes_all.append(classes)
+        class_parts.append(classes)
     cat = {k: np.concatenate(v) for k, v in errors.items()}
-    classes_all = np.concatenate(classes_all)
-    spreads = {}
+    classes_all = np.concatenate(class_parts)
+    spreads: dict[str, dict[str, float]] = {}
     for c, name in enumerate(CLASS_NAMES):
         pick = classes_all == c
         if pick.sum() < 20:
@@ -58,7 +62,7 @@ def quality(model: GrooveModel, train_set: GrooveSet, test_set: GrooveSet, seed:
         spreads[name] = {"hits": int(pick.sum()),
                          "velocity_spread_ratio": round(float(np.concatenate(sampled_v)[pick].std() / drummer_v), 3),
                          "offset_spread_ratio": round(float(np.concatenate(sampled_o)[pick].std() / drummer_o), 3)}
-    figures = {
+    figures: dict = {
         "test_hits": int(len(cat["model_v"])),
         "velocity_mae": round(float(cat["model_v"].mean()), 3),
         "velocity_mae_baseline": round(float(cat["base_v"].mean()), 3),

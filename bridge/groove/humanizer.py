@@ -41,7 +41,7 @@ def realise(prediction: GroovePrediction, hits: np.ndarray, rng: np.random.Gener
 
 def groove_pattern(model: GrooveModel, hits: np.ndarray, *, qpm: float = 120.0, start_position: int = 0,
                    seed: int | None = None, mean: bool = False, humanize: float = 1.0,
-                   base_velocity: float = 100.0, context: np.ndarray | None = None) -> Groove:
+                   base_velocity: float | np.ndarray = 100.0, context: np.ndarray | None = None) -> Groove:
     """One call from pattern to groove: predict, then take the means or a sample seeded with `seed`."""
     prediction = model.predict(hits, qpm=qpm, start_position=start_position, context=context)
     rng = None if mean else np.random.default_rng(seed)

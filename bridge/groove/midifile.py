@@ -10,7 +10,7 @@ import numpy as np
 
 from bridge.groove.grid import NUM_CLASSES, PITCH_CLASS, STEPS_PER_QUARTER
 from bridge.groove.humanizer import Groove
-from bridge.models.sequences import pretty_midi_tick_scales
+from bridge.models.midifile import pretty_midi_tick_scales
 
 DRUM_CHANNEL = 9
 

@@ -77,8 +77,10 @@ class GrooveModel:
 
     def save(self, path: str | Path) -> None:
         """Write the weights and metadata as one .npz."""
-        arrays = {f"w{i}": w for i, w in enumerate(self.weights)} | {f"b{i}": b for i, b in enumerate(self.biases)}
-        np.savez_compressed(path, window=np.int64(self.window), meta=np.array(json.dumps(self.meta)), **arrays)
+        arrays: dict[str, np.ndarray] = {f"w{i}": w for i, w in enumerate(self.weights)}
+        arrays |= {f"b{i}": b for i, b in enumerate(self.biases)}
+        arrays |= {"window": np.array(self.window, np.int64), "meta": np.array(json.dumps(self.meta))}
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path) -> GrooveModel:

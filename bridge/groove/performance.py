@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import mido
-import numpy as np
 
 from bridge.groove.grid import NUM_CLASSES, PITCH_CLASS, STEPS_PER_QUARTER, GrooveGrid
-from bridge.models.sequences import pretty_midi_tick_scales
+from bridge.models.midifile import pretty_midi_tick_scales
 
 
 class PerformanceError(ValueError):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridge.groove.model import OUTPUTS, GrooveModel
 from bridge.groove.grid import NUM_CLASSES
+from bridge.groove.model import OUTPUTS, GrooveModel
 from bridge.groove.samples import Samples
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ def train(train_set: Samples, validation: Samples, config: TrainConfig = TrainCo
                                                         config.horizon_share)
             out, activations = forward_train(model, x, rng, config.dropout)
             loss, grad = loss_and_grad(out, mask, velocity, offset)
+            assert grad is not None
             grads_w, grads_b = backward(model, x, grad, activations)
             optimiser.step(grads_w + grads_b)
             running += loss
