@@ -20,6 +20,7 @@ from bridge.clock.ephemera import TransportChange
 from bridge.clock.follower import MidiClockFollower
 from bridge.clock.source import ClockSource
 from bridge.component import Component
+from bridge.ratelimit import truncate
 from bridge.scheduler import BeatScheduler
 from bridge.telemetry import Telemetry
 
@@ -94,7 +95,11 @@ class Engine:
             except Exception as error:  # a bad command must not stop the show
                 if self.telemetry.limiter.admit("engine command traceback", "") is not None:
                     log.exception("command failed")
-                self.telemetry.event_limited("command failed", "error", "engine", f"command failed: {error}")
+                # Each distinct failure is said (a musician's two different mistakes are two lines); the
+                # same one repeated is held to once a second. The limiter bounds how many kinds it keeps.
+                message = f"command failed: {truncate(str(error), 120)}"
+                self.telemetry.increment("bad_input", "command failed")
+                self.telemetry.event_limited(message, "error", "engine", message, bad_input=False)
         for change in self.clock.poll(now):
             self._on_transport(change)
         self.scheduler.poll(now)
