@@ -57,7 +57,9 @@ class Recorder(Component):
         while self._queue:
             port, data, t = self._queue.popleft()
             beat = self.clock.beat_at(t) if self.clock is not None else None
-            lines.append(message_line(Message(self._last, beat, port, tuple(data))))
+            # the time the message arrived (what the live engine used), not when this poll ran:
+            # ticks handled in one step must not share a time in the record
+            lines.append(message_line(Message(t - self._t0, beat, port, tuple(data))))
         if lines and self.out.error is None:
             if self.out.write(lines):
                 self.messages += len(lines)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.midi.factory import MemoryPorts
+from bridge.midi.factory import MemoryPorts, OutputPort, PortFactory
 from bridge.record.format import Record
 from bridge.responders.responder import AnswerRecord
 from bridge.responders.worker import VirtualWorker, fixed_cost
@@ -50,13 +51,61 @@ def with_seed(config: ShowConfig, seed: int | None) -> ShowConfig:
     return config.model_copy(update={"responders": responders})
 
 
-def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None) -> ReplayResult:
-    """Run `record` in virtual time and collect what the responders played."""
+def offline(config: ShowConfig) -> ShowConfig:
+    """The show with nothing that reaches outside this process: no OSC targets or control port, no drum serial.
+
+    A replay is a rehearsal tool: it must not cue the video machine or strike the drum unless asked (--live).
+    """
+    osc = config.osc.model_copy(update={"targets": (), "cues": (), "listen": None})
+    return config.model_copy(update={"osc": osc, "drum": None})
+
+
+class PacedTime(ManualTime):
+    """Virtual time that waits for the wall clock before each jump: a replay at the recorded speed (--live)."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        super().__init__(start)
+        self._origin = _time.monotonic() - start
+
+    def set(self, t: float) -> None:
+        while (wait := self._origin + t - _time.monotonic()) > 0:
+            _time.sleep(min(wait, 0.05))  # real time is the point of a live replay
+        super().set(t)
+
+
+def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None, live: bool = False,
+           live_ports: Callable[[ManualTime], PortFactory] | None = None) -> ReplayResult:
+    """Run `record` in virtual time and collect what the responders' ports played (panic and cuts included).
+
+    Offline (the default) nothing leaves this process: in-memory MIDI ports, no OSC targets, no drum.
+    `live` keeps the set's OSC targets and drum, runs at the recorded speed, and plays on
+    `live_ports(time)` (real MIDI ports) when given.
+    """
     config = with_seed(parse_set(record.set_text, record.set_path or "<record>"), seed)
-    time = ManualTime(0.0)  # the engine starts at 0, as the recorded show did; earlier messages arrive at once
-    ports = MemoryPorts(time)
-    show = Show(config, ports, time)
+    if not live:
+        config = offline(config)
+    # the engine starts at 0, as the recorded show did; earlier messages arrive at once
+    time: ManualTime = PacedTime(0.0) if live else ManualTime(0.0)
+    ports: PortFactory = MemoryPorts(time) if not (live and live_ports) else live_ports(time)
     result = ReplayResult()
+    outputs = {r.output_port for r in config.responders}
+    open_output = ports.open_output
+
+    def open_tapped(name: str) -> OutputPort:
+        """Every message the port sends (answers, cuts, panic at Stop), as a synth on it hears them."""
+        port = open_output(name)
+        if name in outputs:
+            send = port.send
+
+            def sending(data: list[int]) -> None:
+                t = time()
+                result.messages.append({"t": round(t, 9), "beat": round(show.clock.beat_at(t), 6), "port": name,
+                                        "data": list(data)})
+                send(data)
+            port.send = sending  # type: ignore[method-assign]
+        return port
+    ports.open_output = open_tapped  # type: ignore[method-assign]
+    show = Show(config, ports, time)
 
     def on_answer(answer: AnswerRecord) -> None:
         result.late += answer.late
@@ -64,18 +113,9 @@ def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None) -> Repl
                                "beat": answer.start_beat, "source": answer.source,
                                "late": answer.late, "phrase": answer.answer.to_json()})
 
-    def tap(port: str, send: Callable[[list[int]], None]) -> Callable[[list[int]], None]:
-        def sending(data: list[int]) -> None:
-            t = time()
-            result.messages.append({"t": round(t, 9), "beat": round(show.clock.beat_at(t), 6), "port": port,
-                                    "data": list(data)})
-            send(data)
-        return sending
-
     for responder in show.responders:
         responder.use_worker(VirtualWorker(fixed_cost(gen_ms)))
         responder.answer_listeners.append(on_answer)
-        responder.send = tap(responder.config.output_port, responder.send)
     inputs = [(m.t, m.port, list(m.data)) for m in record.messages]
     run_virtual(show.engine, time, record.end, inputs)
     show.engine.shutdown()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.midi.ports import ExternalInput, list_ports
+from bridge.midi.ports import ExternalInput, ExternalOutput, list_ports
 from bridge.record.format import read_record
 from bridge.record.replay import replay
 from bridge.timebase import monotonic_time
@@ -80,3 +80,73 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     replay_steps = sorted((round((m["beat"] - 4.0) * 4), m["data"][1]) for m in result.messages
                           if m["data"][0] == 0x99 and m["data"][2] > 0)
     assert live_steps and live_steps == replay_steps[:len(live_steps)]
+
+
+def test_a_stop_from_live_mid_answer_replays_exactly_as_it_played(jack_server: object, tmp_path: Path) -> None:
+    """Live's Stop cuts the answer: the replay plays the same notes, cuts the same ones at the Stop, and sends
+    All Notes Off there too. (The record once stamped messages with the engine's poll time: ticks handled in one
+    step shared a time, so the replayed clock, and with it the answer and its cut, came out different.)"""
+    if not SMALL_DRUMS.exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    bpm, name = 240.0, "recstop"
+    tick = 60.0 / (bpm * 24)
+    set_file = tmp_path / "show.toml"
+    set_file.write_text(f'[clock]\nsource = "midi"\nport = "{name} clock"\nbpm = {bpm}\n\n[[responders]]\n'
+                        f'name = "{name}"\nmodel = "{SMALL_DRUMS}"\ncall_bars = 1\nanswer_bars = 2\nseed = 3\n')
+    out = tmp_path / "show.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "record", str(set_file), "--out", str(out)],
+                               cwd=ROOT, env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+    listener = clock = track = None
+    try:
+        wait_for_port(f"drumbridge {name} out", "sources")
+        wait_for_port(f"{name} clock", "destinations")
+        wait_for_port(f"drumbridge {name} in", "destinations")
+        listener = ExternalInput(f"drumbridge {name} out", monotonic_time, client=f"{name}-listener")
+        clock = ExternalOutput(f"{name} clock", client=f"{name}-clock")
+        track = ExternalOutput(f"drumbridge {name} in", client=f"{name}-track")
+        start = time.monotonic() + 0.3
+        stop_beat = 6.3  # two beats into the answer, between two 16ths
+        events = [(start - 0.002, clock, [0xFA])] + [(start + i * tick, clock, [0xF8])
+                                                     for i in range(int(stop_beat * 24))]
+        for beat, pitch in ((0, 36), (1, 38), (2, 36), (2.5, 36), (3, 38)):
+            at = start + beat * 24 * tick + 0.003
+            events += [(at, track, [0x99, pitch, 100]), (at + 0.04, track, [0x89, pitch, 0])]
+        stop_at = start + stop_beat * 24 * tick
+        events.append((stop_at, clock, [0xFC]))
+        for when, port, data in sorted(events, key=lambda e: e[0]):
+            while (wait := when - time.monotonic()) > 0:
+                time.sleep(min(wait, 0.002))  # an external clock source keeping its own time
+            port.send(data)
+        received: list[tuple[list[int], float]] = []
+
+        def all_notes_off() -> bool:
+            received.extend(listener.take())  # type: ignore[union-attr]
+            return any(d[:2] == [0xB9, 123] for d, _t in received)
+        wait_until(all_notes_off, 5.0, what="All Notes Off after Live's Stop")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for port in (listener, clock, track):
+            if port is not None:
+                port.close()
+    record = read_record(out)
+    result = replay(record)
+    assert [a["source"] for a in result.answers] == ["model:cut"]
+    replay_stop = next(m.t for m in record.messages if m.data == (0xFC,))
+
+    def played(messages: list[tuple[float, int, list[int]]], stop: float) -> tuple[object, ...]:
+        """(step, pitch) of every note-on; pitches ended before the Stop; pitches cut at it; All Notes Off."""
+        ons = sorted((step, d[1]) for _t, step, d in messages if d[0] == 0x99 and d[2] > 0)
+        gate = sorted(d[1] for t, _s, d in messages if d[0] == 0x89 and t < stop)
+        cut = sorted({d[1] for t, _s, d in messages if d[0] == 0x89 and t >= stop})
+        all_off = any(d[:2] == [0xB9, 123] and t >= stop for t, _s, d in messages)
+        return ons, gate, cut, all_off
+
+    live = played([(t, round((t - start) / (6 * tick)), d) for d, t in received], stop_at)
+    replayed = played([(m["t"], round(m["beat"] * 4), m["data"]) for m in result.messages
+                       if m["t"] < record.end - 1e-6], replay_stop)
+    assert live[0], "the answer started before the Stop"
+    assert live[2], "the Stop came while notes were sounding"
+    assert live == replayed

@@ -10,6 +10,7 @@ from bridge.cli.main import main
 from bridge.record.format import Message, RecordError, end_line, header_line, message_line, read_record
 from bridge.record.replay import replay
 from tests.responders.fakes import SMALL_DRUMS
+from tests.rig.oscdump import OscDump
 
 TICK = 60.0 / (120.0 * 24)  # 120 BPM MIDI clock
 START = 0.5  # Live presses play half a second into the show
@@ -106,8 +107,11 @@ def test_a_stop_from_live_mid_answer_silences_everything_at_once(tmp_path: Path)
     ons = [m for m in result.messages if m["data"][0] == 0x99 and m["data"][2] > 0]
     assert ons and max(m["t"] for m in ons) < stop_t
     after = [m for m in result.messages if m["t"] >= stop_t]
-    assert after and all(m["data"][0] == 0x89 for m in after)
-    assert max(m["t"] for m in after) - stop_t < 0.125  # within one step
+    assert after and all(m["data"][0] == 0x89 or m["data"][:2] == [0xB9, 123] for m in after)
+    # All Notes Off at the Stop, as the live port sends it (and again when the show shuts down)
+    assert any(m["data"] == [0xB9, 123, 0] and m["t"] - stop_t < 0.125 for m in after)
+    at_stop = [m for m in after if m["t"] < START + 12 * 0.5]  # not the panic when the replay ends
+    assert max(m["t"] for m in at_stop) - stop_t < 0.125  # within one step
     sounding: dict[int, int] = {}
     for m in result.messages:
         if m["data"][0] == 0x99 and m["data"][2] > 0:
@@ -115,3 +119,28 @@ def test_a_stop_from_live_mid_answer_silences_everything_at_once(tmp_path: Path)
         elif m["data"][0] == 0x89:
             sounding.pop(m["data"][1], None)
     assert sounding == {}
+
+
+@pytest.mark.jack
+def test_replay_is_offline_unless_live(jack_server: object, tmp_path: Path, oscdump: OscDump,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The set's OSC target (an independent oscdump) hears nothing from a replay; with --live it hears the show."""
+    if not SMALL_DRUMS.exists():
+        pytest.skip(f"{SMALL_DRUMS} not in this checkout")
+    text = midi_clock_set() + f'\n[[osc.targets]]\nname = "vdmx"\nhost = "127.0.0.1"\nport = {oscdump.port}\n'
+    path = write_record(tmp_path / "show.jsonl", text, beats=6)
+    assert main(["replay", str(path), "--quiet"]) == 0
+    offline = capsys.readouterr().out.splitlines()[-1]
+    assert main(["replay", str(path), "--quiet", "--live"]) == 0  # at recorded speed: ~3.5 s
+    live = capsys.readouterr().out.splitlines()[-1]
+    assert oscdump.wait_for(4, "/drumbridge/clock/beat")  # --live reached the target
+    beats_live = len(oscdump.messages("/drumbridge/clock/beat"))
+    assert main(["replay", str(path), "--quiet"]) == 0
+    assert len(oscdump.messages("/drumbridge/clock/beat")) == beats_live  # offline sent nothing more
+    assert offline == live  # the same answers either way
+
+
+def test_replaying_a_set_file_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "live_sets/demo.toml"]) == 2
+    assert "live_sets/demo.toml is a set file, not a record: record a show with `drumbridge record " \
+        "live_sets/demo.toml --out show.jsonl`" in capsys.readouterr().err
