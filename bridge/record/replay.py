@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.midi.factory import MemoryPorts, OutputPort, PortFactory
+from bridge.midi.factory import MemoryPorts, OutputPort, PortFactory, PortName, as_spec
 from bridge.record.format import Record
 from bridge.responders.responder import AnswerRecord
 from bridge.responders.worker import VirtualWorker, fixed_cost
@@ -91,9 +91,10 @@ def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None, live: b
     outputs = {r.output_port for r in config.responders}
     open_output = ports.open_output
 
-    def open_tapped(name: str) -> OutputPort:
+    def open_tapped(spec: PortName) -> OutputPort:
         """Every message the port sends (answers, cuts, panic at Stop), as a synth on it hears them."""
-        port = open_output(name)
+        port = open_output(spec)
+        name = as_spec(spec).name
         if name in outputs:
             send = port.send
 
@@ -104,7 +105,7 @@ def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None, live: b
                 send(data)
             port.send = sending  # type: ignore[method-assign]
         return port
-    ports.open_output = open_tapped  # type: ignore[method-assign]
+    ports.open_output = open_tapped  # type: ignore[method-assign, assignment]
     show = Show(config, ports, time)
 
     def on_answer(answer: AnswerRecord) -> None:
