@@ -50,6 +50,7 @@ def handle(args: argparse.Namespace) -> int:
     jack = None
     try:
         jack = midi_system(args.private_jack)
+        existed = out_path.exists()
         try:
             sink = LineSink(out_path, overwrite=args.force)
         except FileExistsError:
@@ -60,7 +61,8 @@ def handle(args: argparse.Namespace) -> int:
             recorder = Recorder(sink, path.read_text(encoding="utf-8"), str(path))
         except OSError as error:
             sink.close()
-            out_path.unlink(missing_ok=True)  # an empty file would only block the next try
+            if not existed and out_path.is_file():
+                out_path.unlink(missing_ok=True)  # the empty file we made would only block the next try
             raise CliError(f"cannot write --out {out_path}: {error.strerror or error}; nothing started") from None
         try:
             show = Show(config, RecordingPorts(RtMidiPorts(monotonic_time), recorder), monotonic_time)

@@ -154,3 +154,15 @@ def test_force_overwrites(jack_server: object, tmp_path: Path) -> None:
     process = record(set_file, old, "--force", "--seconds", "0.5")
     assert process.wait(timeout=30) == 0, process.stderr.read() if process.stderr else ""
     assert read_record(old).set_text == set_file.read_text()
+
+
+@pytest.mark.jack
+def test_a_device_that_takes_no_bytes_starts_nothing_and_is_left_alone(jack_server: object, tmp_path: Path) -> None:
+    """`--out /dev/full --force`: the header cannot be written, so nothing starts (and /dev/full stays)."""
+    set_file = tmp_path / "show.toml"
+    set_file.write_text('[clock]\nsource = "internal"\noutput = "recdevfull clock out"\n')
+    process = record(set_file, Path("/dev/full"), "--force", "--seconds", "5")
+    assert process.wait(timeout=30) == 2
+    stderr = process.stderr.read() if process.stderr else ""
+    assert "cannot write --out /dev/full: No space left on device; nothing started" in stderr
+    assert Path("/dev/full").is_char_device()
