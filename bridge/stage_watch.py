@@ -61,11 +61,12 @@ class StageWatch(Component):
     name = "stage-watch"
 
     def __init__(self, telemetry: Telemetry, clock: ClockSource, clock_port: str,
-                 sections: Sequence[SongSection] = ()) -> None:
+                 sections: Sequence[SongSection] = (), cues: Sequence[str] = ()) -> None:
         self.telemetry = telemetry
         self.clock = clock
         self.clock_port = clock_port
         self.sections = tuple(sections)
+        self.cues = list(cues)
         self.waiting = Trouble()
         self.stalled = Trouble()
         self.drum_missing = Trouble()
@@ -76,7 +77,8 @@ class StageWatch(Component):
         drum_alert = self._drum_alert(now)
         running = snap.transport is Transport.RUNNING
         state: StageTopic = {"clock_alert": clock_alert, "drum_alert": drum_alert,
-                             "section": section_at(self.sections, snap.bar) if running else None}
+                             "section": section_at(self.sections, snap.bar) if running else None,
+                             "cues": list(self.cues)}
         self.telemetry.replace("stage", dict(state))
 
     def _clock_alert(self, source: str, ticks: int, status: ClockStatus, transport: Transport,
@@ -98,7 +100,7 @@ class StageWatch(Component):
         if waiting:
             return f"waiting for Live's clock on {port!r}"
         if stalled:
-            return f"clock stalled: no MIDI clock on {port!r} for {math.floor(self.stalled.lasted(now))} s"
+            return f"clock stalled {math.floor(self.stalled.lasted(now))} s: no ticks on {port!r}"
         return None
 
     def _drum_alert(self, now: float) -> str | None:
@@ -106,6 +108,7 @@ class StageWatch(Component):
         searching = bool(drum) and drum.get("link_state") in ("searching", "disconnected")
         wanted = str(drum.get("serial") or "auto")
         where = "no board found (serial = auto)" if wanted == "auto" else f"no board on {wanted}"
+        short = "drum not found (serial = auto)" if wanted == "auto" else f"no drum on {wanted}"
         error = drum.get("last_error") or ""
         if self.drum_missing.update(searching, now):
             self.telemetry.event("warning", "drum", f"{where}: still searching after "
@@ -113,4 +116,4 @@ class StageWatch(Component):
                                  + (f" ({error})" if error else ""))
         if not searching or self.drum_missing.lasted(now) < FIRST_WARNING_S:
             return None
-        return f"drum: {where}, searching ({math.floor(self.drum_missing.lasted(now))} s)"
+        return f"{short}, searching {math.floor(self.drum_missing.lasted(now))} s"

@@ -1,6 +1,7 @@
 """One bus where every engine stage publishes its state and events, for the dashboard, logs and remote attach.
 
-Publishers write plain JSON-able dicts under a topic ("clock", "ports", "responder.drums", ...);
+Publishers write plain JSON-able dicts under a topic ("clock", "ports", "responder.drums", ...),
+shaped as the TypedDicts in bridge/telemetry_types.py say;
 readers take a consistent `snapshot()` copy. Publishing never blocks on a reader: subscribers
 get events through their own bounded queues, and a slow one loses old events, not the show.
 """

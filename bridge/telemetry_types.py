@@ -38,6 +38,7 @@ class InputPortState(TypedDict):
     name: str
     messages: int
     errors: int
+    present: bool  # False while the port is gone (JACK restarted, a connected port vanished)
     idle_s: float | None  # seconds since the last message; None: never heard from
 
 
@@ -45,6 +46,7 @@ class OutputPortState(TypedDict):
     name: str
     messages: int
     errors: int
+    present: bool
 
 
 class PortsTopic(TypedDict):
@@ -99,7 +101,7 @@ class ResponderTopic(TypedDict):
     last_gen_ms: float | None
     margin_ms: float | None  # to the deadline; negative = late
     late: int
-    fallback: str  # the policy: repeat_call / repeat_answer / silence
+    fallback: Literal["repeat-call", "repeat-last", "silence"]  # the policy
     fallbacks: int  # how many answers fell back
     answers: int
     errors: int
@@ -146,6 +148,7 @@ class DrumTopic(TypedDict):
 class StageTopic(TypedDict):
     """`stage`: trouble said in words, and the song section playing now (bridge/stage_watch.py)."""
 
-    clock_alert: str | None  # "waiting for Live's clock on 'drumbridge clock'", "clock stalled: ..."
-    drum_alert: str | None  # "drum: no board found (serial = auto), searching (12 s)"
+    clock_alert: str | None  # "waiting for Live's clock on 'drumbridge clock'", "clock stalled 3 s: no ticks on ..."
+    drum_alert: str | None  # "drum not found (serial = auto), searching 12 s"
     section: str | None  # the [[osc.sections]] entry the current bar lies in
+    cues: list[str]  # the set file's cue names (the osc.cue command fires one)

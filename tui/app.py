@@ -32,6 +32,7 @@ from tui.view import RateMeter, topic
 TEMPERATURE_STEP = 0.1
 TEST_VELOCITY = 100  # MIDI velocity of a test strike
 NARROW_WIDTH = 70  # below this many columns the panels stack in one column
+BAR_CHOICES = (1, 2, 4, 8)  # call/answer lengths the palette offers
 INTERRUPT_WINDOW_S = 2.0  # a second Ctrl-C within this many seconds stops the show without asking
 
 # action → the commands it can use (any one is enough); actions not listed need none.
@@ -60,13 +61,13 @@ class DashboardApp(App[None]):
         Binding("plus,equals_sign", "temperature(1)", "Temp", key_display="+/-", tooltip="temperature up"),
         Binding("minus", "temperature(-1)", "Temp-", show=False, tooltip="temperature down"),
         Binding("l", "loop", "Loop", tooltip="loop the last answer on / off"),
-        Binding("x", "mutate", "Mutate", tooltip="vary the last answer"),
-        Binding("r", "reconnect", "Relink", tooltip="reconnect the drum link"),
-        Binding("t", "test_strike", "Strike", tooltip="test-strike the motor under the cursor"),
-        Binding("s", "transport", "Start/stop", tooltip="start / stop the internal clock"),
+        Binding("x", "mutate", "Vary", tooltip="mutate: vary the last answer"),
+        Binding("r", "reconnect", "Link", tooltip="reconnect the drum link"),
+        Binding("t", "test_strike", "Hit", tooltip="test-strike the motor under the cursor"),
+        Binding("s", "transport", "Play", tooltip="start / stop the internal clock"),
         Binding("q", "quit_show", "Quit"),
-        Binding("f", "log_level", "Log level", tooltip="cycle the log's level floor"),
-        Binding("slash", "log_filter", "Find", key_display="/", tooltip="filter the log by text"),
+        Binding("f", "log_level", "Log level", show=False, tooltip="cycle the log's level floor"),
+        Binding("slash", "log_filter", "Find", key_display="/", show=False, tooltip="filter the log by text"),
         Binding("ctrl+q", "quit_show", "Quit", show=False, priority=True),
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
@@ -183,9 +184,47 @@ class DashboardApp(App[None]):
         for title, help_text, action, callback in entries:
             if self.check_action(action, ()):
                 yield SystemCommand(title, help_text, callback)
+        yield from self._registry_entries()
         for command in super().get_system_commands(screen):
             if command.title not in ("Quit",):
                 yield command
+
+    def _registry_entries(self) -> Iterable[SystemCommand]:
+        """Palette entries for the show's other registered commands: bars, model, cues, drum, and any newer one."""
+        covered = {name for names in ACTION_COMMANDS.values() for name in names}
+        responder = self.responders.selected or "the responder under the cursor"
+        state = self.responders.responder(self.snapshot)
+        cues = topic(self.snapshot, "stage").get("cues")
+        for spec in self._specs():
+            if spec.name in covered:
+                continue
+            if spec.name == "responder.bars":
+                for bars in BAR_CHOICES:
+                    yield SystemCommand(f"Bars: call {bars}, answer {bars}", f"{responder}, from the next call on",
+                                        lambda n=bars: self._responder_command("responder.bars", n, n))
+            elif spec.name == "responder.model":
+                for model in state.get("models") or []:
+                    yield SystemCommand(f"Model: {model}", f"switch {responder} to it",
+                                        lambda m=model: self._responder_command("responder.model", m))
+            elif spec.name == "osc.cue" and isinstance(cues, list) and cues:
+                for cue in cues:
+                    yield SystemCommand(f"Cue: {cue}", "send this cue now", lambda c=cue: self.send("osc.cue", c))
+            elif spec.name.startswith("responder.") and spec.params == ("name",):
+                title = spec.name.split(".", 1)[1].replace("_", " ")
+                yield SystemCommand(f"Responder {title}", f"{spec.help} ({responder})",
+                                    lambda n=spec.name: self._responder_command(n))
+            elif not spec.params:
+                yield SystemCommand(spec.name, spec.help, lambda n=spec.name: self.send(n))
+            else:
+                yield SystemCommand(spec.name, f"{spec.help}; takes {', '.join(spec.params)}: send it over OSC "
+                                    "or `drumbridge` (the palette has no field for them)",
+                                    lambda n=spec.name, p=spec.params: self.notify(
+                                        f"{n} needs {', '.join(p)}", severity="warning", timeout=3))
+
+    def _responder_command(self, name: str, *args: Any) -> None:
+        responder, _state = self._responder()
+        if responder:
+            self.send(name, responder, *args)
 
     # -- actions: each one is a command sent to the show ----------------------------------------------
     def send(self, name: str, *args: Any) -> bool:

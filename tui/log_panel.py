@@ -66,6 +66,7 @@ class LogPanel(Vertical):
     def _retitle(self) -> None:
         level = "all" if self.min_level == "debug" else f"{self.min_level}+"
         self.border_title = f"Log ({level}{', ' + repr(self.text_filter) if self.text_filter else ''})"
+        self.border_subtitle = "f level  / find"  # the log's own keys, here rather than in a full footer
 
     def show(self, snapshot: dict[str, Any]) -> None:
         """Redraw from a telemetry snapshot."""

@@ -8,6 +8,7 @@ with NO_COLOR.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,6 +63,55 @@ def transport_view(snapshot: dict[str, Any]) -> TransportView:
                          str(clock.get("source", DASH)), num(clock.get("jitter_ms_p99"), "{:.2f} ms"), severity)
 
 
+# -- the glanceable header ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HeaderView:
+    digits_position: str  # "12:2" for the big digits (or "--:-")
+    digits_bpm: str  # "120" (or "---"); the exact tempo is in the status line
+    section: str  # the song section playing now, "" when the set names none
+    countdowns: tuple[str, ...]  # "drums: answer in 2 bars"
+    alerts: tuple[str, ...]  # trouble in words ("waiting for Live's clock on 'drumbridge clock'")
+    has_responders: bool
+
+
+def countdown(name: str, r: dict[str, Any], beat: Any, beats_per_bar: Any) -> str | None:
+    """`drums: answer in 2 bars` from a responder's state, the beat its phase ends on and the clock."""
+    end, state = r.get("next_beat"), r.get("state")
+    if state == "idle":
+        return f"{name}: waiting for a call"
+    if not isinstance(end, int | float) or not isinstance(beat, int | float) or not isinstance(beats_per_bar, int):
+        return None
+    if state in ("listening", "generating"):
+        what = "answer"
+    elif r.get("mode") == "loop":
+        what = "loop again"
+    elif r.get("mode") == "continuous":
+        what = "next answer"
+    else:
+        what = "call"
+    left = max(0.0, end - beat)
+    if left > beats_per_bar:
+        bars = math.ceil(left / beats_per_bar - 1e-9)
+        return f"{name}: {what} in {bars} bars"
+    beats = max(1, math.ceil(left - 1e-9))
+    return f"{name}: {what} in {beats} beat{'s' if beats != 1 else ''}"
+
+
+def header_view(snapshot: dict[str, Any]) -> HeaderView:
+    clock, stage = topic(snapshot, "clock"), topic(snapshot, "stage")
+    bar, beat_in_bar, bpm = clock.get("bar"), clock.get("beat_in_bar"), clock.get("bpm")
+    position = f"{bar}:{beat_in_bar}" if isinstance(bar, int) and isinstance(beat_in_bar, int) else "--:-"
+    digits_bpm = num(bpm, "{:.0f}", "---")
+    counts = []
+    for name in responder_names(snapshot):
+        text = countdown(name, topic(snapshot, f"responder.{name}"), clock.get("beat"), clock.get("beats_per_bar"))
+        if text:
+            counts.append(text)
+    alerts = [str(stage[key]) for key in ("clock_alert", "drum_alert") if stage.get(key)]
+    return HeaderView(position, digits_bpm, str(stage.get("section") or ""), tuple(counts), tuple(alerts),
+                      bool(responder_names(snapshot)))
+
+
 # -- responders ------------------------------------------------------------------------------------
 RESPONDER_COLUMNS = ("name", "state", "model", "temp", "bars", "gen ms", "margin", "late", "flags")
 
@@ -81,18 +131,17 @@ def responder_row(name: str, r: dict[str, Any]) -> tuple[str, ...]:
     if r.get("muted"):
         flags.append("MUTED")
     mode = r.get("mode")
-    if r.get("loop") or mode == "loop":
+    if mode == "loop":
         flags.append("LOOP")
     elif mode == "continuous":
         flags.append("CONT")
-    elif isinstance(mode, str) and mode not in ("", "generate", "call-response"):
-        flags.append(mode.upper()[:6])
-    taken = r.get("fallbacks", r.get("fallback"))  # count of fallbacks taken; `fallback` may be the policy name
+    taken = r.get("fallbacks")  # how many answers fell back (`fallback` is the policy)
     if isinstance(taken, int) and not isinstance(taken, bool) and taken > 0:
         flags.append(f"FB{taken}")
     call, answer = r.get("call_bars"), r.get("answer_bars")
     bars = f"{call}→{answer}" if call is not None or answer is not None else DASH
-    return (name, str(r.get("state", DASH)), str(r.get("model", DASH)), num(r.get("temperature"), "{:.2f}"),
+    model = str(r.get("model", DASH)).removeprefix("builtin:")  # built-in models read as their kind
+    return (name, str(r.get("state", DASH)), model, num(r.get("temperature"), "{:.2f}"),
             bars, num(r.get("last_gen_ms"), "{:.1f}"), num(r.get("margin_ms"), "{:+.0f}"),
             num(r.get("late"), "{:d}"), " ".join(flags))
 
@@ -106,7 +155,7 @@ def responder_severity(r: dict[str, Any]) -> str:
 
 
 # -- drum ------------------------------------------------------------------------------------------
-MOTOR_COLUMNS = ("motor", "last hit", "hits/min", "refused")
+MOTOR_COLUMNS = ("motor", "last hit", "/min", "refused")  # /min: strikes in the last minute
 
 
 @dataclass(frozen=True)
@@ -124,7 +173,7 @@ def drum_view(snapshot: dict[str, Any]) -> DrumView:
     if not drum:
         return DrumView(False, "NOT CONFIGURED", DASH, DASH, DASH, "ok")
     link = str(drum.get("link_state", "?")).upper()
-    severity = "ok" if link in ("CONNECTED", "UP", "OK") else "bad"
+    severity = "ok" if link == "CONNECTED" else "bad"
     age = drum.get("heartbeat_age_ms")
     if severity == "ok" and isinstance(age, int | float) and age > 300:
         severity = "warn"
@@ -133,10 +182,7 @@ def drum_view(snapshot: dict[str, Any]) -> DrumView:
 
 
 def last_hit(motor: dict[str, Any], clock_beat: Any) -> str:
-    """How long ago a motor struck: `last_hit_age_s` if published, else `last_hit` read as a beat position."""
-    age = motor.get("last_hit_age_s")
-    if isinstance(age, int | float):
-        return f"{age:.1f} s ago"
+    """How long ago a motor struck, in beats (`last_hit` is the beat it struck on)."""
     beat = motor.get("last_hit")
     if isinstance(beat, int | float) and isinstance(clock_beat, int | float) and 0 <= clock_beat - beat < 1e5:
         return f"{clock_beat - beat:.0f} beats ago"
@@ -182,19 +228,22 @@ class RateMeter:
         return self._rates.get(key)
 
 
-OSC_COLUMNS = ("target", "msg/s", "sent", "errors", "address")
+OSC_COLUMNS = ("target", "msg/s", "errors", "address")  # fits half of an 80-column terminal
 
 
 def osc_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
     rows: list[tuple[str, tuple[str, ...]]] = []
     for t in items(topic(snapshot, "osc").get("targets")):
         name = str(t.get("name", "?"))
-        per_s = t.get("msgs_per_s", rates.rate(f"osc:{name}", t.get("sent")))
+        per_s = rates.rate(f"osc:{name}", t.get("sent"))
         errors = t.get("errors")
-        trouble = (isinstance(errors, int) and errors > 0) or t.get("state") == "unresolved"
-        rows.append((name, (name, num(per_s, "{:.1f}/s"), num(t.get("sent"), "{:d} sent"),
-                            num(errors, "{:d} err") + (" !" if trouble else ""),
-                            f"{t.get('host', '?')}:{t.get('port', '?')}")))
+        if t.get("state") == "unresolved":
+            health = "no addr"
+        elif isinstance(errors, int) and errors > 0:
+            health = f"{errors} err"
+        else:
+            health = num(errors, "ok")
+        rows.append((name, (name, num(per_s, "{:.0f}/s"), health, f"{t.get('host', '?')}:{t.get('port', '?')}")))
     return rows
 
 
@@ -206,22 +255,17 @@ def osc_last_error(snapshot: dict[str, Any]) -> str:
 
 
 def osc_cues(snapshot: dict[str, Any], limit: int = 3) -> list[str]:
-    """The most recent cue names (the `cues` list may hold strings or {name, bar, beat} dicts)."""
-    osc = topic(snapshot, "osc")
-    cues = osc.get("cues")
-    if not isinstance(cues, list) and isinstance(osc.get("cues_fired"), int):
-        return [f"{osc['cues_fired']} fired"]
+    """The most recent cues fired, `name @bar:beat` (the bar is missing for a cue fired by hand while stopped)."""
     out = []
-    for cue in cues if isinstance(cues, list) else []:
-        if isinstance(cue, dict):
-            where = f" @{cue['bar']}:{cue.get('beat', 1)}" if "bar" in cue else ""
-            out.append(f"{cue.get('name', '?')}{where}")
-        else:
-            out.append(str(cue))
+    for cue in items(topic(snapshot, "osc").get("cues")):
+        where = f" @{cue['bar']}:{cue.get('beat', 1)}" if "bar" in cue else ""
+        out.append(f"{cue.get('name', '?')}{where}")
     return out[-limit:]
 
 
 PORT_COLUMNS = ("dir", "port", "status", "msgs", "msg/s")
+PORT_PREFIX = "drumbridge "  # every port the show creates starts so: shown without it, to fit 80 columns
+ARROWS = {"in": "←", "out": "→"}
 
 
 def port_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tuple[str, ...]]]:
@@ -240,7 +284,8 @@ def port_rows(snapshot: dict[str, Any], rates: RateMeter) -> list[tuple[str, tup
             else:
                 status = "ok"
             per_s = rates.rate(f"port:{direction}:{name}", p.get("messages"))
-            rows.append((f"{direction}:{name}", (direction, name, status, num(p.get("messages"), "{:d}"),
+            shown = name[len(PORT_PREFIX):] if name.startswith(PORT_PREFIX) else name
+            rows.append((f"{direction}:{name}", (ARROWS[direction], shown, status, num(p.get("messages"), "{:d}"),
                                                   num(per_s, "{:.0f}/s"))))
     return rows
 

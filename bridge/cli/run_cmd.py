@@ -150,4 +150,6 @@ def watch_stage(show: Show) -> None:
     """Add the part that says clock and drum trouble in words (header and repeating log warnings)."""
     from bridge.stage_watch import StageWatch
 
-    show.engine.add(StageWatch(show.telemetry, show.clock, show.config.clock.port, show.config.osc.sections))
+    osc = show.config.osc
+    show.engine.add(StageWatch(show.telemetry, show.clock, show.config.clock.port, osc.sections,
+                               [cue.name for cue in osc.cues]))

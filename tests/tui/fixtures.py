@@ -23,7 +23,8 @@ ALL_COMMANDS = [
 
 
 def healthy() -> dict[str, Any]:
-    """A show where everything works: clock locked, drum link up, answers on time."""
+    """A show where everything works: clock locked, drum link up, answers on time (fields as the engine publishes)."""
+    responder = {"model_index": 0, "seed": 7, "channel": 10, "errors": 0, "sounding": 0}
     return {
         "version": 42,
         "link": {"connected": True, "detail": "local show"},
@@ -32,25 +33,41 @@ def healthy() -> dict[str, Any]:
             "clock": {"source": "midi", "bpm": 120.004, "beat": 45.5, "bar": 12, "beat_in_bar": 2,
                       "transport": "running", "status": "locked", "jitter_ms_p99": 0.42, "ticks": 1092,
                       "outliers": 0, "dropped_ticks": 0, "beats_per_bar": 4},
-            "ports": {"inputs": [{"name": "drumbridge clock", "messages": 1092, "errors": 0, "idle_s": 0.01},
-                                 {"name": "drumbridge drums in", "messages": 311, "errors": 0, "idle_s": 0.4}],
-                      "outputs": [{"name": "drumbridge drums out", "messages": 296, "errors": 0}]},
-            "osc": {"targets": [{"name": "vdmx", "host": "127.0.0.1", "port": 9000, "sent": 480, "errors": 0,
-                                 "last_error": "", "msgs_per_s": 4.0},
-                                {"name": "video2", "host": "10.0.0.12", "port": 9000, "sent": 480, "errors": 0,
-                                 "last_error": "", "msgs_per_s": 4.0}],
-                    "cues": [{"name": "intro", "bar": 1, "beat": 1}, {"name": "verse", "bar": 9, "beat": 1}]},
-            "responder.drums": {"state": "responding", "model": "drum_kit", "temperature": 1.0, "call_bars": 2,
-                                "answer_bars": 2, "mode": "generate", "muted": False, "last_gen_ms": 3.1,
-                                "margin_ms": 412.0, "late": 0, "fallback": "repeat_call", "fallbacks": 0},
-            "responder.bass": {"state": "listening", "model": "attention", "temperature": 0.8, "call_bars": 4,
-                               "answer_bars": 4, "mode": "loop", "muted": True, "last_gen_ms": 5.7,
-                               "margin_ms": 380.0, "late": 0, "fallback": "silence", "fallbacks": 0},
-            "drum": {"link_state": "connected", "port": "/dev/ttyACM0", "firmware": "1.2.0", "heartbeat_age_ms": 40,
-                     "motors": [{"motor": 0, "last_hit": 45.0, "hits_per_min": 120, "refused": 0},
-                                {"motor": 1, "last_hit": 44.0, "hits_per_min": 60, "refused": 0},
-                                {"motor": 2, "last_hit_age_s": 4.2, "hits_per_min": 14, "refused": 0},
-                                {"motor": 3, "last_hit": None, "hits_per_min": 0, "refused": 0}]},
+            "stage": {"clock_alert": None, "drum_alert": None, "section": "verse", "cues": ["intro", "verse"]},
+            "ports": {"inputs": [{"name": "drumbridge clock", "messages": 1092, "errors": 0, "present": True,
+                                  "idle_s": 0.01},
+                                 {"name": "drumbridge drums in", "messages": 311, "errors": 0, "present": True,
+                                  "idle_s": 0.4}],
+                      "outputs": [{"name": "drumbridge drums out", "messages": 296, "errors": 0, "present": True}]},
+            "osc": {"targets": [{"name": "vdmx", "host": "127.0.0.1", "port": 9000, "state": "ok", "latency_ms": 0.0,
+                                 "sent": 480, "errors": 0, "dropped_unresolved": 0, "last_error": ""},
+                                {"name": "video2", "host": "10.0.0.12", "port": 9000, "state": "ok",
+                                 "latency_ms": 0.0, "sent": 480, "errors": 0, "dropped_unresolved": 0,
+                                 "last_error": ""}],
+                    "cues_fired": 2, "cues": [{"name": "intro", "bar": 1, "beat": 1}, {"name": "verse", "bar": 9, "beat": 1}],
+                    "beat_late_ms_max": 0.8, "stale_beats_skipped": 0},
+            "responder.drums": {**responder, "state": "responding", "model": "builtin:drums",
+                                "models": ["builtin:drums"], "temperature": 1.0, "call_bars": 2, "answer_bars": 2,
+                                "mode": "call-response", "muted": False, "last_gen_ms": 3.1, "margin_ms": 412.0,
+                                "late": 0, "fallback": "repeat-call", "fallbacks": 0, "answers": 5,
+                                "input": "drumbridge drums in", "output": "drumbridge drums out", "next_beat": 48.0},
+            "responder.bass": {**responder, "state": "listening", "model": "bass.mag", "models": ["bass.mag"],
+                               "temperature": 0.8, "call_bars": 4, "answer_bars": 4, "mode": "loop", "muted": True,
+                               "last_gen_ms": 5.7, "margin_ms": 380.0, "late": 0, "fallback": "silence",
+                               "fallbacks": 0, "answers": 2, "channel": 1, "input": "drumbridge bass in",
+                               "output": "drumbridge bass out", "next_beat": 56.0},
+            "drum": {"link_state": "connected", "port": "/dev/ttyACM0", "serial": "auto", "firmware": "1.2.0",
+                     "driver": "hbridge", "heartbeat_age_ms": 40.0, "reply_age_ms": 210.0, "errors": 0,
+                     "dropped_notes": 0, "unmapped_notes": 0, "late_notes": 0, "reboots": 0, "last_reset": "power-on",
+                     "last_error": "", "bytes_written": 5210, "board": None,
+                     "motors": [{"motor": 0, "voice": "kick", "last_hit": 45.0, "hits_per_min": 120, "strikes": 90,
+                                 "refused": 0, "latency_ms": 18.0},
+                                {"motor": 1, "voice": "snare", "last_hit": 44.0, "hits_per_min": 60, "strikes": 45,
+                                 "refused": 0, "latency_ms": 18.0},
+                                {"motor": 2, "voice": "hihat", "last_hit": 37.0, "hits_per_min": 14, "strikes": 14,
+                                 "refused": 0, "latency_ms": 15.0},
+                                {"motor": 3, "voice": None, "last_hit": None, "hits_per_min": 0, "strikes": 0,
+                                 "refused": 0, "latency_ms": None}]},
         },
         "log": [
             {"time": T0, "level": "info", "source": "engine", "message": "show started with clock source 'midi'"},
@@ -62,19 +79,25 @@ def healthy() -> dict[str, Any]:
 
 
 def degraded() -> dict[str, Any]:
-    """Drum link down, clock stalled, late answers, an OSC target unreachable."""
+    """Drum link searching, clock stalled, late answers, an OSC target unreachable."""
     snap = healthy()
     state = snap["state"]
     state["clock"].update(status="stalled", jitter_ms_p99=7.8)
-    state["drum"].update(link_state="searching", heartbeat_age_ms=2400, firmware=None)
+    state["stage"].update(clock_alert="clock stalled 3 s: no ticks on 'drumbridge clock'",
+                          drum_alert="drum not found (serial = auto), searching 12 s")
+    state["drum"].update(link_state="searching", port=None, heartbeat_age_ms=2400.0, firmware=None, errors=1,
+                         last_error="/dev/ttyACM0: [Errno 2] No such file or directory")
     state["drum"]["motors"][1]["refused"] = 3
     state["responder.drums"].update(late=2, margin_ms=-35.0, last_gen_ms=512.0, fallbacks=2)
-    state["osc"]["targets"][1].update(errors=17, last_error="[Errno 113] No route to host")
+    state["osc"]["targets"][1].update(errors=17, last_error="send to 10.0.0.12:9000 failed: No route to host")
     snap["log"] += [
-        {"time": T0 + 40, "level": "error", "source": "drum", "message": "serial link lost: /dev/ttyACM0 gone"},
-        {"time": T0 + 41, "level": "warning", "source": "clock", "message": "clock stalled: no tick for 1.2 s"},
-        {"time": T0 + 42, "level": "warning", "source": "responder drums",
-         "message": "answer late by 35 ms; fell back to repeat_call"},
+        {"time": T0 + 40, "level": "error", "source": "drum",
+         "message": "the board has 4 motors; the set file maps notes to motor(s) 5: set [drum] motor_count and "
+                    "the map to match"},
+        {"time": T0 + 41, "level": "warning", "source": "clock",
+         "message": "clock stalled: no MIDI clock on 'drumbridge clock' for 2 s while playing; the show waits for it"},
+        {"time": T0 + 42, "level": "warning", "source": "drum",
+         "message": "no board found (serial = auto): still searching after 2 s; drum notes are dropped"},
     ]
     return snap
 

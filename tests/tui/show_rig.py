@@ -59,12 +59,14 @@ class StandIn(Component):
     def publish(self, now: float) -> None:
         for name, temperature in (("bass", 0.8), ("drums", 1.0)):
             self.telemetry.replace(f"responder.{name}", {
-                "state": "listening", "model": "drum_kit", "temperature": temperature, "call_bars": 2,
-                "answer_bars": 2, "mode": "generate", "muted": self.muted[name], "last_gen_ms": 3.0,
-                "margin_ms": 400.0, "late": 0, "fallback": 0})
-        self.telemetry.replace("drum", {"link_state": "up", "port": "/dev/ttyACM0", "firmware": "1.0",
-                                        "heartbeat_age_ms": 20, "motors": [
-                                            {"motor": m, "last_hit": None, "hits_per_min": 0, "refused": 0}
+                "state": "listening", "model": "builtin:drums", "models": ["builtin:drums"],
+                "temperature": temperature, "call_bars": 2, "answer_bars": 2, "mode": "call-response",
+                "muted": self.muted[name], "last_gen_ms": 3.0, "margin_ms": 400.0, "late": 0,
+                "fallback": "repeat-call", "fallbacks": 0, "next_beat": 8.0})
+        self.telemetry.replace("drum", {"link_state": "connected", "port": "/dev/ttyACM0", "serial": "auto",
+                                        "firmware": "1.0", "heartbeat_age_ms": 20.0, "motors": [
+                                            {"motor": m, "voice": None, "last_hit": None, "hits_per_min": 0,
+                                             "strikes": 0, "refused": 0, "latency_ms": None}
                                             for m in range(4)]})
 
 

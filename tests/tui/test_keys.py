@@ -243,3 +243,47 @@ def test_ctrl_c_asks_once_and_a_second_press_within_2_s_stops() -> None:
     asked, still, again, running = asyncio.run(go())
     assert asked and still and again
     assert running is False, "a second Ctrl-C within 2 s stops the show"
+
+
+def test_palette_lists_every_command_a_real_show_registers(tmp_path) -> None:  # noqa: ANN001
+    from bridge.cli.run_cmd import watch_stage
+    from bridge.midi.factory import MemoryPorts
+    from bridge.runner import run_virtual
+    from bridge.setfile import parse_set
+    from bridge.show import Show
+    from bridge.timebase import ManualTime
+
+    time = ManualTime()
+    show = Show(parse_set(f'''name = "palette"
+[clock]
+source = "internal"
+[[osc.targets]]
+name = "vdmx"
+host = "127.0.0.1"
+port = 9
+[[osc.cues]]
+name = "drop"
+at = {{ every_bars = 4 }}
+[[responders]]
+name = "drums"
+model = "builtin:drums"
+[drum]
+serial = "{tmp_path / 'ttyACM9'}"
+'''), MemoryPorts(time), time)
+    watch_stage(show)
+    try:
+        run_virtual(show.engine, time, 0.5)
+        app = DashboardApp(LocalSource(show.telemetry, show.commands))
+
+        async def go() -> list[str]:
+            async with app.run_test(size=(100, 30)) as pilot:
+                await pilot.pause()
+                return [c.title for c in app.get_system_commands(app.screen)]
+        titles = asyncio.run(go())
+    finally:
+        show.engine.shutdown()
+    for title in ("Panic", "Bars: call 4, answer 4", "Model: builtin:drums", "Cue: drop", "Responder panic",
+                  "drum.save", "drum.status", "drum.calibrate", "Start / stop transport"):
+        assert title in titles, (title, titles)
+    palette_names = {spec.name for spec in show.commands.specs()}
+    assert {"responder.bars", "responder.model", "osc.cue", "drum.calibrate"} <= palette_names

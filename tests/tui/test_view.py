@@ -8,7 +8,9 @@ from tests.tui.fixtures import StaticSource, degraded, healthy
 from tui.app import DashboardApp
 from tui.view import (
     RateMeter,
+    countdown,
     drum_view,
+    header_view,
     log_lines,
     motor_rows,
     osc_cues,
@@ -35,7 +37,7 @@ def test_missing_topics_read_as_dashes_and_not_configured() -> None:
         assert port_rows(snap, RateMeter()) == []
     assert not drum_view({}).configured
     assert drum_view(BROKEN).link_state == "NONE" and drum_view(BROKEN).severity == "bad"
-    assert osc_rows(BROKEN, RateMeter())[0][1][:4] == ("v", "–", "–", "–")
+    assert osc_rows(BROKEN, RateMeter())[0][1][:3] == ("v", "–", "–")
     assert osc_cues(BROKEN) == []
     assert len(log_lines(BROKEN["log"], "debug")) == 1
 
@@ -59,7 +61,7 @@ def test_healthy_and_degraded_figures() -> None:
     assert responder_row("drums", drums)[5:8] == ("512.0", "-35", "2") and responder_severity(drums) == "bad"
     assert responder_row("bass", healthy()["state"]["responder.bass"])[8] == "MUTED LOOP"
     assert drum_view(degraded()).link_state == "SEARCHING" and drum_view(degraded()).severity == "bad"
-    assert [row[1] for _key, row in motor_rows(degraded())] == ["0 beats ago", "2 beats ago", "4.2 s ago", "–"]
+    assert [row[1] for _key, row in motor_rows(degraded())] == ["0 beats ago", "2 beats ago", "8 beats ago", "–"]
     assert motor_rows(degraded())[1][1][3] == "3 !"
     assert motor_rows({"state": {"drum": {"motors": [{"motor": 2, "voice": "kick"}]}}}) == [
         ("2", ("2 kick", "–", "–", "–"))]
@@ -67,6 +69,23 @@ def test_healthy_and_degraded_figures() -> None:
     assert responder_row("x", {"mode": "call-response"})[8] == ""
     assert responder_row("x", {"mode": "continuous", "muted": True})[8] == "MUTED CONT"
     assert osc_cues(healthy()) == ["intro @1:1", "verse @9:1"]
+    assert [row[2] for _key, row in osc_rows(degraded(), RateMeter())] == ["ok", "17 err"]
+
+
+def test_header_counts_down_to_the_next_call_and_answer() -> None:
+    head = header_view(healthy())
+    assert (head.digits_position, head.digits_bpm, head.section) == ("12:2", "120", "verse")
+    assert head.countdowns == ("bass: answer in 3 bars", "drums: call in 3 beats")
+    assert head.alerts == ()
+    assert header_view(degraded()).alerts == ("clock stalled 3 s: no ticks on 'drumbridge clock'",
+                                              "drum not found (serial = auto), searching 12 s")
+    bpb = 4
+    assert countdown("d", {"state": "listening", "next_beat": 16.0}, 8.0, bpb) == "d: answer in 2 bars"
+    assert countdown("d", {"state": "generating", "next_beat": 16.0}, 15.2, bpb) == "d: answer in 1 beat"
+    assert countdown("d", {"state": "responding", "mode": "loop", "next_beat": 16.0}, 9.0, bpb) == \
+        "d: loop again in 2 bars"
+    assert countdown("d", {"state": "idle", "next_beat": None}, 9.0, bpb) == "d: waiting for a call"
+    assert header_view({}).digits_position == "--:-" and header_view({}).countdowns == ()
 
 
 def test_rate_meter_derives_messages_per_second_from_counters() -> None:
@@ -87,5 +106,6 @@ def test_log_lines_filter_by_level_and_text() -> None:
     assert [lvl for lvl, _ in log_lines(events, "error")] == ["error"]
     assert len(log_lines(events, "debug")) == len(events)
     assert [line for _, line in log_lines(events, "debug", "STALLED")] == [
-        "15:07:21 WARN clock: clock stalled: no tick for 1.2 s"]
+        "15:07:21 WARN clock: clock stalled: no MIDI clock on 'drumbridge clock' for 2 s while playing; "
+        "the show waits for it"]
     assert len(log_lines(events, "debug", limit=2)) == 2
