@@ -74,7 +74,7 @@ def test_the_routing_table_fits_a_100_column_terminal() -> None:
 def test_near_misses_are_one_edit_apart() -> None:
     from bridge.setfile.suggest import did_you_mean, one_edit_apart
 
-    assert one_edit_apart("drum", "drums") and one_edit_apart("kik", "kick") and one_edit_apart("dursm", "drums")
+    assert one_edit_apart("drum", "drums") and one_edit_apart("kik", "kick") and one_edit_apart("durms", "drums")
     assert one_edit_apart("Drums", "drum")  # case does not count as an edit
     assert not one_edit_apart("drums", "drums") and not one_edit_apart("bass", "drums")
     assert did_you_mean("keyz", ["drums", "keys"]) == " (did you mean 'keys'?)"
