@@ -26,7 +26,8 @@ class TransportBar(Horizontal):
         """Redraw from a telemetry snapshot."""
         view, head = transport_view(snapshot), header_view(snapshot)
         name = topic(snapshot, "show").get("name") or "drumbridge"
-        link = snapshot.get("link") if isinstance(snapshot.get("link"), dict) else {}
+        raw_link = snapshot.get("link")
+        link: dict[str, Any] = raw_link if isinstance(raw_link, dict) else {}
         connected = link.get("connected", True)
         position, bpm = self.query_one("#big-position", Digits), self.query_one("#big-bpm", Digits)
         if position.value != head.digits_position:
