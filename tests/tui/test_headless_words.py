@@ -38,3 +38,15 @@ def test_an_orderly_stop_of_the_demo_prints_nothing_but_drumbridge_lines(jack_se
               if not line.startswith("drumbridge:") and " drumbridge: " not in line]
     assert others == [], "libjack or other noise on stderr"
     assert "board lost" not in done.stderr
+
+
+@pytest.mark.slow
+def test_an_orderly_stop_of_the_demo_with_its_simulated_drum_says_no_board_lost(jack_server) -> None:  # noqa: ANN001
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "bridge", "demo", "--headless", "--seconds", "3"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    others = [line for line in done.stderr.splitlines()
+              if not line.startswith("drumbridge:") and " drumbridge: " not in line]
+    assert others == [], "libjack or other noise on stderr"
+    assert "board lost" not in done.stderr and "lost" not in done.stderr.lower(), done.stderr
