@@ -16,7 +16,8 @@ from bridge.timebase import ManualTime
 TOPICS = {"show": types.ShowTopic, "clock": types.ClockTopic, "ports": types.PortsTopic, "osc": types.OscTopic,
           "responder.drums": types.ResponderTopic, "drum": types.DrumTopic, "stage": types.StageTopic}
 ITEMS = {("ports", "inputs"): types.InputPortState, ("ports", "outputs"): types.OutputPortState,
-         ("osc", "targets"): types.OscTargetState, ("osc", "cues"): types.CueFired, ("drum", "motors"): types.MotorState}
+         ("osc", "targets"): types.OscTargetState, ("osc", "cues"): types.CueFired,
+         ("drum", "motors"): types.MotorState}
 
 
 def keys(kind: type) -> tuple[set[str], set[str]]:
