@@ -83,7 +83,8 @@ class Show:
         clock = self._build_clock(config.clock)
         self.engine = Engine(clock, self.telemetry)
         self.engine.add(self.port_set)
-        self.engine.add(PortWatch(self.port_set.inputs, self.port_set.outputs, self.telemetry))
+        self.engine.add(PortWatch(self.port_set.inputs, self.port_set.outputs, self.telemetry,
+                                  post=self.engine.post_command))
         if isinstance(clock, MidiClockFollower):
             self.engine.clock_port = self.open_input(config.clock.input_spec).name
         elif isinstance(clock, InternalClock):

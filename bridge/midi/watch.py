@@ -1,7 +1,7 @@
 """Watching the MIDI system under a running show: lost existing ports come back, a restarted jackd is noticed.
 
-Once a second, on the engine thread (cheap: one read of /proc/net/unix and, when the show uses
-existing ports, one port listing), the watch:
+Once a second (a timer thread looks: one read of /proc/net/unix, ~0.3 ms, and, when the show uses
+existing ports, one port listing; the engine thread acts on what it saw), the watch:
 - notices the JACK server going away (its listening socket is gone) or being replaced (a new
   socket), says so loudly (log + telemetry event), abandons every rtmidi port without touching the
   dead server, and re-creates them all when a server is back, while the clock and the show go on;
@@ -12,9 +12,11 @@ Ports without these hooks (in-memory ones) are left alone.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,12 +60,18 @@ RtPort = RtInput | RtOutput
 
 
 class PortWatch(Component):
-    """Checks the show's rtmidi ports every `interval` s; reconnects and re-creates them (see module doc)."""
+    """Checks the show's rtmidi ports every `interval` s; reconnects and re-creates them (see module doc).
+
+    With `post` (the engine's `post_command`), a timer thread does the looking (server probe, port
+    listing) and posts what it saw to the engine thread, which alone touches the ports; the clock
+    path then pays only for actual reconnects. Without it, `poll` looks on the engine thread.
+    """
 
     name = "port watch"
 
     def __init__(self, inputs: Sequence[Any], outputs: Sequence[Any], telemetry: Telemetry,
-                 interval: float = 1.0, probe: Callable[[], int | None] | None = None) -> None:
+                 interval: float = 1.0, probe: Callable[[], int | None] | None = None,
+                 post: Callable[[Callable[[], None]], None] | None = None) -> None:
         self.inputs = inputs
         self.outputs = outputs
         self.telemetry = telemetry
@@ -71,21 +79,39 @@ class PortWatch(Component):
         self.server_restarts = 0
         self.server_down = False
         self._probe = probe
+        self._post = post
         self._server: int | None = UNKNOWN
         self._next = math.inf
+        self._wants_listing = False
         self._listers: tuple[rtmidi.MidiIn, rtmidi.MidiOut] | None = None
+        self._lister_server: int | None = UNKNOWN
         self._missing: set[str] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def _ports(self) -> list[RtPort]:
         return [p for p in [*self.inputs, *self.outputs] if isinstance(p, (RtInput, RtOutput))]
 
     def start(self, now: float) -> None:
-        if not self._ports():
+        ports = self._ports()
+        if not ports:
             return  # in-memory ports only (tests, replay): nothing to watch, no wakeups
         if self._probe is None:
             self._probe = server_probe()
-        self._server = self._probe()
-        self._next = now + self.interval
+        self._server = self._lister_server = self._probe()
+        self._wants_listing = any(getattr(p, "existing", False) for p in ports)
+        if self._post is None:
+            self._next = now + self.interval
+            return
+        self._thread = threading.Thread(target=self._run, name="port watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        """The timer thread: look, then let the engine thread act on what was seen."""
+        assert self._post is not None
+        while not self._stop.wait(self.interval):
+            server, listing = self._look()
+            self._post(functools.partial(self.apply, server, listing))
 
     def next_wakeup(self, now: float) -> float:
         return self._next
@@ -94,21 +120,32 @@ class PortWatch(Component):
         if now < self._next:
             return
         self._next = now + self.interval
-        ports = self._ports()
-        if ports:
-            self.check(ports)
+        self.check()
 
-    def check(self, ports: list[RtPort]) -> None:
-        """One look at the MIDI system and every port (engine thread)."""
+    def check(self) -> None:
+        """Look and act at once (on the engine thread)."""
+        self.apply(*self._look())
+
+    def _look(self) -> tuple[int | None, tuple[list[str], list[str]] | None]:
+        """The server's identity and, when existing ports are used, (sources, destinations)."""
         assert self._probe is not None
         server = self._probe()
+        if server != self._lister_server:
+            self._abandon_listers()  # made on a server that is gone: never touch them again
+            self._lister_server = server
+        if server is None or not self._wants_listing:
+            return server, None
+        return server, self._listing()
+
+    def apply(self, server: int | None, listing: tuple[list[str], list[str]] | None) -> None:
+        """Act on one look at the MIDI system (engine thread)."""
+        ports = self._ports()
         if server != self._server:
             self._server_changed(self._server, server, ports)
             self._server = server
         if server is None:
             return
         self._report_rt_errors(ports)
-        listing = self._listing() if any(getattr(p, "existing", False) for p in ports) else None
         for port in ports:
             if port.is_open and listing is not None and getattr(port, "existing", False):
                 where = listing[0] if isinstance(port, RtInput) else listing[1]
@@ -121,7 +158,6 @@ class PortWatch(Component):
         if old is not None:
             for port in ports:
                 port.abandon()
-            self._abandon_listers()
             self.server_down = True
             self._event("error", f"the JACK server went away: {len(ports)} MIDI ports lost "
                                  "(the show goes on; they are re-created when a server is back)")
@@ -183,10 +219,13 @@ class PortWatch(Component):
             "missing": sorted(self._missing)})
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
         if self._listers is not None:
-            if self.server_down:
-                self._abandon_listers()
-            else:
+            if self._probe is not None and self._probe() == self._lister_server:
                 for handle in self._listers:
                     handle.delete()
                 self._listers = None
+            else:
+                self._abandon_listers()

@@ -163,3 +163,21 @@ def test_run_refuses_a_missing_existing_port_with_one_clear_line(jack_server, tm
     assert result.returncode == 2
     assert "drumbridge: no MIDI destination matches 'no such port anywhere' (there are: " in result.stderr
     assert "nothing started" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.jack
+def test_midi_clock_is_followed_from_an_existing_port(other_app: OtherApp) -> None:
+    other_app.do("source Live Clock Out")
+    show = Show(parse_set('[clock]\nsource = "midi"\nconnect = "live clock"\n'), RtMidiPorts(monotonic_time),
+                monotonic_time)
+    runner = RealtimeRunner(show.engine, monotonic_time)
+    runner.start()
+    try:
+        assert show.engine.clock_port == "live clock"
+        other_app.do("send Live Clock Out | fa")
+        for _ in range(48):
+            other_app.do("send Live Clock Out | f8")
+        wait_until(lambda: show.engine.clock.ticks == 48)
+        assert show.engine.clock.transport.name == "RUNNING"
+    finally:
+        runner.stop()
