@@ -56,6 +56,14 @@ class PortsTopic(TypedDict):
     outputs: list[OutputPortState]
 
 
+class MidiSystemTopic(TypedDict):
+    """`midi_system`: the MIDI system under a show on real ports (bridge/midi/watch.py); log events say the rest."""
+
+    server: Literal["up", "down"]  # down: the JACK server went away; ports come back when one is up
+    restarts: int  # servers that came back under this show
+    missing: list[str]  # existing ports (as the set file names them) waiting to reconnect
+
+
 class OscTargetState(TypedDict):
     name: str
     host: str

@@ -27,6 +27,7 @@ from bridge.midi.api import MidiUnavailable, PortMissing, chosen_api, make_midi_
 from bridge.midi.ports import RtInput, RtOutput
 from bridge.midi.rthandle import abandon
 from bridge.telemetry import Telemetry
+from bridge.telemetry_types import MidiSystemTopic
 
 log = logging.getLogger(__name__)
 UNKNOWN = -1  # a server whose state cannot be read (not JACK, or no /proc): assumed up, never changing
@@ -214,9 +215,9 @@ class PortWatch(Component):
         self.telemetry.event(level, "midi", message)
 
     def publish(self, now: float) -> None:
-        self.telemetry.replace("midi_system", {
-            "server": "down" if self.server_down else "up", "restarts": self.server_restarts,
-            "missing": sorted(self._missing)})
+        state: MidiSystemTopic = {"server": "down" if self.server_down else "up",
+                                  "restarts": self.server_restarts, "missing": sorted(self._missing)}
+        self.telemetry.replace("midi_system", dict(state))
 
     def close(self) -> None:
         self._stop.set()
