@@ -18,6 +18,7 @@ Targets: 0 late, 0 stuck, 0 lost beats, RSS growth <= 5 MB after the first minut
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import fcntl
 import json
 import os
@@ -205,6 +206,44 @@ def strikes(trace: Path) -> int:
     return sum(1 for line in trace.read_text().splitlines()[1:] if line.endswith(",fwd"))
 
 
+class PolledInput:
+    """Listens on a show's output port by polling (no rtmidi callback: a 60-minute run crashed in
+    python-rtmidi's JACK input callback, taking the bench down; DESIGN.md warns about that path)."""
+
+    def __init__(self, source: str, client: str) -> None:
+        from bridge.midi.api import make_midi_in
+        from bridge.midi.ports import find_port
+
+        self._rt = make_midi_in(client)
+        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
+        self._rt.open_port(find_port(list(self._rt.get_ports()), source))
+        self._lock = threading.Lock()
+        self._received: list[tuple[list[int], float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poll {source}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            message = self._rt.get_message()
+            if message is None:
+                time.sleep(0.002)
+                continue
+            with self._lock:
+                self._received.append((message[0], time.monotonic()))
+
+    def take(self) -> list[tuple[list[int], float]]:
+        with self._lock:
+            items, self._received = self._received, []
+        return items
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._rt.close_port()
+        self._rt.delete()
+
+
 class Dashboard:
     """`drumbridge dashboard --connect` in a 100x30 pseudo-terminal, its output drained and counted."""
 
@@ -260,7 +299,6 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
     """Runs the whole soak; returns the JSON-able report."""
     from bridge.drum.sim import Simulator
     from bridge.midi.jack_server import JackServer
-    from bridge.midi.ports import ExternalInput
     from bridge.remote.client import RemoteClient
 
     server = JackServer(f"dbsoak-{os.getpid()}").start()
@@ -291,7 +329,7 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
         wait_for_port(CLOCK_PORT)
         for name in RESPONDERS:
             wait_for_port(f"drumbridge {name} out", source=True)
-        listeners = {name: ExternalInput(f"drumbridge {name} out", client=f"soak-{name}") for name in RESPONDERS}
+        listeners = {name: PolledInput(f"drumbridge {name} out", client=f"soak-{name}") for name in RESPONDERS}
         ledgers = {name: NoteLedger() for name in RESPONDERS}
         client = None
         deadline = time.monotonic() + 20
@@ -399,6 +437,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.clock_child:
         return run_clock(args.minutes, seed=1, pause_s=args.pause)
+    faulthandler.enable()  # a crash in a C extension says where, on stderr
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(1))  # still stop jackd and the children
     with tempfile.TemporaryDirectory(prefix="drumbridge-soak-") as work:
         report = soak(args.minutes, Path(work))
