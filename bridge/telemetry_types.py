@@ -134,7 +134,7 @@ class MotorState(TypedDict):
 class DrumTopic(TypedDict):
     """`drum`: the serial link to the Arduino and its motors (Drum)."""
 
-    link_state: Literal["connected", "searching", "disconnected"]
+    link_state: Literal["connected", "searching", "disconnected", "silent", "refused"]
     port: str | None
     serial: str  # what the set file asked for: "auto" or a device path
     firmware: str | None

@@ -17,11 +17,13 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
 - Commands (bridge.commands): `drum.reconnect()`, `drum.test(motor, velocity)`,
   `drum.calibrate(motor, forward_ms, pause_ms, back_ms, latency_ms, save)`, `drum.save()`,
   `drum.status()`.
-- Telemetry topic `drum`: link_state (connected/searching/disconnected), port, firmware,
+- Telemetry topic `drum`: link_state (connected/searching/disconnected; silent: the open port's board
+  stopped answering, see `silence`; refused: it speaks a protocol we do not know), port, firmware,
   heartbeat_age_ms, errors, dropped_notes, reboots, motors[] (motor, voice, last_hit, hits_per_min,
   refused, strikes, latency_ms), board (the firmware's own counters).
 
 Modules: `protocol` (the byte table, mirrored from firmware/drumbridge/src/protocol.h), `config` (`[drum]`),
-`ports` (find/open the serial port), `transport` (reader/writer threads, reconnect), `drum` (the
+`ports` (find/open the serial port), `transport` (reader/writer threads, reconnect), `silence` (the reply
+timeout), `drum` (the
 component), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
 """

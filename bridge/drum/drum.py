@@ -20,6 +20,7 @@ from bridge.clock.ephemera import TransportChange
 from bridge.component import Component
 from bridge.drum import protocol as p
 from bridge.drum.config import DrumConfig
+from bridge.drum.silence import SilenceWatch
 from bridge.drum.transport import LinkEvent, Transport
 from bridge.scheduler import BeatScheduler, Moment
 from bridge.telemetry import Telemetry
@@ -111,6 +112,9 @@ class Drum(Component):
         self._heard_this_connection = False
         self._connected_at = -math.inf
         self._silence_reported = False
+        self.silence = SilenceWatch()
+        self._silent = False  # the open port's board stopped answering (or never did): link_state "silent"
+        self.refused: tuple[int, str] | None = None  # (protocol, firmware) of a board we refuse to drive
         self.boot_grace = BOOT_GRACE
         self._held: list[tuple[float, int, int, int]] = []  # live notes held back: (send time, seq, note, velocity)
         self._held_seq = itertools.count()
@@ -133,7 +137,7 @@ class Drum(Component):
         """Cancel pending strikes and tell the board to stop every motor."""
         self.scheduler.cancel("drum")
         self._held.clear()
-        if self.transport.state == "connected":
+        if self.transport.state == "connected" and not self.refused:
             self.transport.send(p.panic())
 
     def on_transport(self, change: TransportChange) -> None:
@@ -142,7 +146,10 @@ class Drum(Component):
 
     @property
     def link_state(self) -> str:
-        return self.transport.state
+        """The transport's state, except an open port whose board is refused or not answering."""
+        if self.transport.state != "connected":
+            return self.transport.state
+        return "refused" if self.refused else "silent" if self._silent else "connected"
 
     # -- notes -----------------------------------------------------------------------------------
     def motor_for(self, note: int) -> int | None:
@@ -210,7 +217,7 @@ class Drum(Component):
         if state.last_hit_time is not None and now - state.last_hit_time < cal.min_interval_ms / 1000.0 - 1e-9:
             state.refused += 1  # the board would refuse it too (motor protection)
             return False
-        if not self.transport.send(p.note_on(note, velocity, self.out_channel)):
+        if self.refused or not self.transport.send(p.note_on(note, velocity, self.out_channel)):
             self.dropped_notes += 1
             return False
         state.strikes += 1
@@ -276,14 +283,17 @@ class Drum(Component):
             raise ValueError(f"motor {motor} does not exist (0..{len(self.motors) - 1})")
 
     def _send(self, data: bytes) -> bool:
-        if self.transport.state != "connected":
-            self._error("drum board not connected; command dropped")
+        if self.link_state not in ("connected", "silent"):
+            state = "not connected" if self.link_state != "refused" else "refused (unknown protocol)"
+            self._error(f"drum board {state}; command dropped")
             return False
         return self.transport.send(data)
 
     # -- link protocol -----------------------------------------------------------------------------
     def poll(self, now: float) -> None:
         self.service(now)
+        if self.transport.state == "connected" and self.silence.expired(now):
+            self._on_silence()
         while self._held and self._held[0][0] <= now:
             _when, _seq, note, velocity = heapq.heappop(self._held)
             self.hit_now(note, velocity)
@@ -300,11 +310,12 @@ class Drum(Component):
                 self.transport.send(p.hello())
                 self._next_hello = now + HELLO_RETRY
                 if not self._silence_reported and now - self._connected_at >= SILENT_BOARD:
-                    self._silence_reported = True
+                    self._silence_reported = self._silent = True
                     self._error(f"no answer from {self.transport.device} for {SILENT_BOARD:g} s: is the drumbridge "
                                 "firmware flashed (make -C firmware flash) and the baud rate right?")
             if now >= self._next_status:
-                self.transport.send(p.status_get())
+                if not self.refused and self.transport.send(p.status_get()):
+                    self.silence.asked(now)
                 self._next_status = now + self.config.status_interval_ms / 1000.0
         cutoff = now - 60.0
         for state in self.motors:
@@ -314,7 +325,8 @@ class Drum(Component):
     def next_wakeup(self, now: float) -> float:
         times = [self._next_heartbeat, self._held[0][0] if self._held else math.inf]
         if self.transport.state == "connected":
-            times += [self._next_status, self._next_hello if self.hello is None else math.inf]
+            times += [self._next_status, self._next_hello if self.hello is None else math.inf,
+                      self.silence.deadline()]
         return min(times)
 
     def service(self, now: float | None = None) -> None:
@@ -330,6 +342,8 @@ class Drum(Component):
             self._heard_this_connection = False
             self._connected_at = now
             self._silence_reported = False
+            self.silence.reset()
+            self.refused = None
             self.parser = p.ReplyParser()
             self.transport.send(p.hello())
             self._next_hello = now + HELLO_RETRY
@@ -342,8 +356,10 @@ class Drum(Component):
                                  "notes are dropped until it is back")
         else:
             errors_before = self.parser.errors
+            self.silence.heard()
             for reply in self.parser.feed(event.data):
                 self.last_reply = now
+                self._silent = False
                 self._on_reply(reply, now)
             if self.parser.errors > errors_before:
                 self._error(f"bad bytes from the board: {self.parser.last_error}")
@@ -354,7 +370,8 @@ class Drum(Component):
         elif isinstance(reply, p.Hello):
             first = self.hello is None
             self.hello = reply
-            self._check_protocol(reply.protocol, reply.version)
+            if not self._check_protocol(reply.protocol, reply.version):
+                return
             if first and not self._heard_this_connection:
                 self._heard_this_connection = True
                 self.telemetry.event("info", "drum", f"board firmware {reply.version} ({reply.driver}, "
@@ -370,8 +387,9 @@ class Drum(Component):
 
     def _on_boot(self, boot: p.Boot, now: float) -> None:
         self.boot = boot
-        self._check_protocol(boot.protocol, boot.version)
         self.hello = p.Hello(boot.protocol, boot.version, boot.motors, boot.driver)
+        if not self._check_protocol(boot.protocol, boot.version):
+            return
         causes = "+".join(boot.reset_causes)
         if self._heard_this_connection and now - self._connected_at > self.boot_grace:
             self.reboots += 1
@@ -399,10 +417,27 @@ class Drum(Component):
         elif not ack.ok:
             self._error(f"board refused command 0x{ack.command:02x}: {ack.meaning}")
 
-    def _check_protocol(self, protocol: int, version: str) -> None:
-        if protocol != p.PROTOCOL_VERSION:
-            self._error(f"board speaks protocol {protocol} (firmware {version}); drumbridge speaks "
-                        f"{p.PROTOCOL_VERSION}: update the firmware (make -C firmware flash)")
+    def _check_protocol(self, protocol: int, version: str) -> bool:
+        """False (and the board refused: no notes, no calibration, no commands) for a protocol we do not know."""
+        if protocol == p.PROTOCOL_VERSION:
+            self.refused = None
+            self.silence.arm()
+            return True
+        if self.refused != (protocol, version):
+            self.refused = (protocol, version)
+            self._error(f"refusing to drive the board on {self.transport.device}: it speaks drum protocol "
+                        f"{protocol} (firmware {version}), this drumbridge speaks protocol {p.PROTOCOL_VERSION}; "
+                        "no notes or calibration are sent. Flash the matching firmware (make -C firmware flash) "
+                        "or run the drumbridge that matches the board")
+        return False
+
+    def _on_silence(self) -> None:
+        """The board stopped answering: drop the port and find it again, as on an unplug."""
+        self._silent = True
+        self.silence.reset()
+        timeout = self.silence.timeout
+        self.telemetry.event("warning", "drum", f"board silent for {timeout:.1f} s: reconnecting")
+        self.transport.reconnect(f"board silent for {timeout:.1f} s")
 
     def _push_config(self) -> None:
         """Send the set file's map and timings; read the calibration of motors the set file leaves alone."""
@@ -428,7 +463,7 @@ class Drum(Component):
     def publish(self, now: float) -> None:
         board = self.board_status
         self.telemetry.replace("drum", {
-            "link_state": self.transport.state,
+            "link_state": self.link_state,
             "port": self.transport.device,
             "serial": self.config.serial,
             "firmware": None if self.hello is None else self.hello.version,

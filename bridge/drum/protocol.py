@@ -21,6 +21,7 @@ SYSEX_END = 0xF7
 ACTIVE_SENSING = 0xFE
 HEARTBEAT_INTERVAL_S = 0.100  # host sends 0xFE this often
 HEARTBEAT_TIMEOUT_MS = 300  # firmware: all motors off after this long without a byte
+REPLY_TIMEOUT_MS = 1000  # host: link lost when a request waits this long with no byte from the board
 SYSEX_ID = 0x7D
 
 # host -> firmware

@@ -64,7 +64,7 @@ class Transport:
     def start(self) -> None: ...
     def send(self, data: bytes) -> bool: ...
     def take_events(self) -> list[LinkEvent]: ...
-    def reconnect(self) -> None: ...
+    def reconnect(self, reason: str = "reconnect requested") -> None: ...
     def close(self) -> None: ...
 
 
@@ -190,9 +190,9 @@ class SerialTransport(Transport):
             events.append(self._events.popleft())
         return events
 
-    def reconnect(self) -> None:
-        """Close the port now and look for it again (a command from the dashboard)."""
-        self._drop_port("reconnect requested")
+    def reconnect(self, reason: str = "reconnect requested") -> None:
+        """Close the port now and look for it again (a dashboard command, or the board went silent)."""
+        self._drop_port(reason)
         self._kick.set()
 
     def close(self) -> None:
@@ -320,9 +320,9 @@ class MemoryTransport(Transport):
         self.stats.connects += 1
         self._events.append(LinkEvent("connected", device))
 
-    def unplug(self) -> None:
+    def unplug(self, reason: str = "unplugged") -> None:
         self.state = "searching"
-        self._events.append(LinkEvent("disconnected", self.device or "", message="unplugged"))
+        self._events.append(LinkEvent("disconnected", self.device or "", message=reason))
 
     def receive(self, data: bytes) -> None:
         self._events.append(LinkEvent("data", self.device or "", bytes(data)))
@@ -340,9 +340,9 @@ class MemoryTransport(Transport):
         events, self._events = self._events, []
         return events
 
-    def reconnect(self) -> None:
+    def reconnect(self, reason: str = "reconnect requested") -> None:
         if self.state == "connected":
-            self.unplug()
+            self.unplug(reason)
 
     def close(self) -> None:
         self.state = "disconnected"

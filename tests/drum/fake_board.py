@@ -21,9 +21,12 @@ from tests.waiting import describe, wait_until
 class FakeBoard:
     """Reads MIDI bytes from `path`, answers SysEx like the firmware, and keeps (time, message) records."""
 
-    def __init__(self, path: Path, motors: int = 4, boot: bool = True, reset_flags: int = 0x01) -> None:
+    def __init__(self, path: Path, motors: int = 4, boot: bool = True, reset_flags: int = 0x01,
+                 protocol: int = p.PROTOCOL_VERSION) -> None:
         self.fd = os.open(str(path), os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         self.motors = motors
+        self.protocol = protocol  # what HELLO and BOOT_NOTICE claim (another value: a board we do not know)
+        self.silent = threading.Event()  # set: a hung board (still reads, never answers)
         self.cal = [p.Calibration() for _ in range(motors)]
         self.note_map = p.NoteMap()
         self.notes: list[tuple[float, int, int, int]] = []  # time, channel, note, velocity
@@ -38,7 +41,7 @@ class FakeBoard:
 
     # -- test controls -------------------------------------------------------------------------
     def send_boot(self, reset_flags: int = 0x01) -> None:
-        self._reply(p.NOTICE_BOOT, bytes((1, 1, 0, 0, reset_flags, 0, self.motors, 0)))
+        self._reply(p.NOTICE_BOOT, bytes((self.protocol, 1, 0, 0, reset_flags, 0, self.motors, 0)))
 
     def reboot(self, reset_flags: int = 0x08) -> None:
         """What a watchdog reset looks like: calibration back to defaults, then the boot notice."""
@@ -71,6 +74,8 @@ class FakeBoard:
 
     # -- the board -----------------------------------------------------------------------------
     def _reply(self, command: int, data: bytes) -> None:
+        if self.silent.is_set():
+            return
         try:
             os.write(self.fd, bytes((p.SYSEX_START, p.SYSEX_ID, command)) + data + bytes((p.SYSEX_END,)))
         except OSError:
@@ -117,7 +122,7 @@ class FakeBoard:
         with self._lock:
             self.sysex.append((now, body[1:]))
         if command == p.CMD_HELLO:
-            self._reply(p.REPLY_HELLO, bytes((1, 1, 0, 0, self.motors, 0)))
+            self._reply(p.REPLY_HELLO, bytes((self.protocol, 1, 0, 0, self.motors, 0)))
         elif command == p.CMD_CAL_GET:
             self._reply(p.REPLY_CAL, data[:1] + p.encode_calibration(self.cal[data[0]]))
         elif command == p.CMD_CAL_SET:

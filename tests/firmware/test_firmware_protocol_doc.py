@@ -75,3 +75,12 @@ def test_ack_codes_match_protocol_header() -> None:
     table = text.split("| code | name | when |", 1)[1].split("\n\n", 1)[0]
     rows = {name: int(code, 16) for code, name in re.findall(r"^\| `([0-9A-F]{2})` \| (\w+) \|", table, re.M)}
     assert rows == header_values("ACK_")
+
+
+def test_reply_timeout_in_the_doc_matches_protocol_header() -> None:
+    text = (FIRMWARE_DIR / "PROTOCOL.md").read_text(encoding="utf-8")
+    stated = re.search(r"`REPLY_TIMEOUT` = (\d+) ms \(`DB_REPLY_TIMEOUT_MS`\)", text)
+    assert stated is not None, "PROTOCOL.md section 5 must state the reply timeout"
+    header = (FIRMWARE_DIR / "drumbridge" / "src" / "protocol.h").read_text(encoding="utf-8")
+    defined = re.search(r"#define DB_REPLY_TIMEOUT_MS (\d+)", header)
+    assert defined is not None and int(stated[1]) == int(defined[1])

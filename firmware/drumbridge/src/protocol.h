@@ -27,6 +27,11 @@
  * message; the next byte resumes normal operation. */
 #define DB_HEARTBEAT_TIMEOUT_MS 300
 
+/* Reply timeout (host side; the firmware answers within ~0.2 ms): when a
+ * request is outstanding and no byte at all has come from the board for this
+ * long, the host treats the link as lost, closes the port and reconnects. */
+#define DB_REPLY_TIMEOUT_MS 1000  /* PROTOCOL.md section 5 says the same number */
+
 /* SysEx framing: F0 7D <command> <data...> F7, every data byte 0..0x7F. */
 #define DB_SYSEX_ID 0x7D
 
