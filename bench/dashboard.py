@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from bridge.component import Component  # noqa: E402
 from bridge.drum.transport import SerialTransport  # noqa: E402
-from bridge.drum.wiring import wire_drum  # noqa: E402
 from bridge.midi.factory import MemoryPorts  # noqa: E402
 from bridge.remote.server import RemoteServer  # noqa: E402
 from bridge.remote.source import LocalSource  # noqa: E402
@@ -192,7 +191,6 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
     osc_port = int(receiver.stdout.readline())
     master, slave = os.openpty()
     config = parse_set(SET.format(port=osc_port, device=os.ttyname(slave)))
-    show = Show(config.model_copy(update={"drum": None}), MemoryPorts(monotonic_time), monotonic_time)
     written: list[int] = []
 
     def on_written(data: bytes) -> None:
@@ -200,7 +198,9 @@ def scenario(mode: str, seconds: float) -> dict[str, Any]:
             written.append(time.perf_counter_ns())
 
     transport = SerialTransport(os.ttyname(slave), 115200, on_written=on_written)
-    drum = wire_drum(show, config.drum, transport)  # type: ignore[arg-type]
+    show = Show(config, MemoryPorts(monotonic_time), monotonic_time, drum_link=transport)
+    drum = show.drum
+    assert drum is not None
     probe = show.engine.add(TempoProbe(show))
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()

@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bridge.drum.transport import SerialTransport  # noqa: E402
-from bridge.drum.wiring import wire_drum  # noqa: E402
 from bridge.midi.factory import MemoryPorts  # noqa: E402
 from bridge.runner import RealtimeRunner  # noqa: E402
 from bridge.setfile import parse_set  # noqa: E402
@@ -73,7 +72,6 @@ def main() -> int:
     drainer.start()
     config = parse_set(SET.format(port=device))
     ports = MemoryPorts()
-    show = Show(config.model_copy(update={"drum": None}), ports, time.monotonic)
     handled: list[int] = []
     sent_heartbeats: list[float] = []
 
@@ -84,8 +82,9 @@ def main() -> int:
             sent_heartbeats.append(time.monotonic())
 
     transport = SerialTransport(device, 115200, on_written=on_written)
-    drum = wire_drum(show, config.drum, transport)  # type: ignore[arg-type]
-    show.drum = drum
+    show = Show(config, ports, time.monotonic, drum_link=transport)
+    drum = show.drum
+    assert drum is not None
     on_midi = drum.on_midi
 
     def timed_on_midi(message: object, t: float) -> None:

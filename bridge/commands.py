@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.engine import Engine
+Post = Callable[[Callable[[], None]], None]  # runs a callable on the engine thread (Engine.post_command)
+Log = Callable[[str, str, str], object]  # (level, source, message): Telemetry.event
 
 
 class CommandError(ValueError):
@@ -31,8 +32,9 @@ class CommandSpec:
 class Commands:
     """The registry of commands of one show."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, post: Post, log: Log) -> None:
+        self._post = post
+        self._log = log
         self._handlers: dict[str, tuple[CommandSpec, Callable[..., Any]]] = {}
 
     def register(self, name: str, handler: Callable[..., Any], help: str) -> None:
@@ -57,6 +59,6 @@ class Commands:
 
         def run() -> None:
             handler(*args, **kwargs)
-            self.engine.telemetry.event("info", "command", f"{name} {' '.join(map(str, args))}".strip())
+            self._log("info", "command", f"{name} {' '.join(map(str, args))}".strip())
 
-        self.engine.post_command(run)
+        self._post(run)

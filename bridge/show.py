@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bridge.clock.ephemera import Transport
 from bridge.clock.follower import MidiClockFollower
 from bridge.clock.internal import InternalClock
@@ -9,12 +11,16 @@ from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
 from bridge.commands import Commands
 from bridge.component import Component
+from bridge.drum.transport import Transport as DrumLink
 from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory, PortName, as_spec
 from bridge.midi.watch import PortWatch
 from bridge.osc.output import OscOutput
+from bridge.responders.loader import ModelLoader, load_generator
 from bridge.responders.wiring import build_responders
+from bridge.responders.worker import ThreadWorker, Worker
+from bridge.services import WorkerFactory
 from bridge.setfile.models import ClockConfig, ShowConfig
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -25,10 +31,25 @@ class PortSet(Component):
 
     name = "ports"
 
-    def __init__(self, telemetry: Telemetry) -> None:
+    def __init__(self, factory: PortFactory, post_midi: Callable[[str, list[int], float], None],
+                 telemetry: Telemetry) -> None:
+        self.factory = factory
+        self.post_midi = post_midi
         self.telemetry = telemetry
         self.inputs: list[InputPort] = []
         self.outputs: list[OutputPort] = []
+
+    def open_input(self, name: PortName) -> InputPort:
+        """An input (virtual, or an existing port when `name` is a PortSpec) whose messages reach the engine."""
+        port = self.factory.open_input(as_spec(name), self.post_midi)
+        self.inputs.append(port)
+        return port
+
+    def open_output(self, name: PortName) -> OutputPort:
+        """An output (virtual, or an existing port), silenced by panic and closed at shutdown."""
+        port = self.factory.open_output(as_spec(name))
+        self.outputs.append(port)
+        return port
 
     def panic(self) -> None:
         for port in self.outputs:
@@ -71,17 +92,22 @@ class InternalTransport(Component):
 
 
 class Show:
-    """Everything one set file describes, ready to be stepped by a runner."""
+    """Everything one set file describes, ready to be stepped by a runner: the one place the parts are built.
+
+    Each part gets only the services it needs (ports, clock, telemetry, commands, the OSC sinks, a model
+    loader, a worker per responder). Tests and replay hand in their own `models`, `workers`, `drum_link`.
+    """
 
     def __init__(self, config: ShowConfig, ports: PortFactory, time_source: TimeSource,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None, *, models: ModelLoader = load_generator,
+                 workers: WorkerFactory | None = None, drum_link: DrumLink | None = None) -> None:
         self.config = config
         self.time = time_source
         self.ports = ports
         self.telemetry = telemetry or Telemetry()
-        self.port_set = PortSet(self.telemetry)
         clock = self._build_clock(config.clock)
         self.engine = Engine(clock, self.telemetry)
+        self.port_set = PortSet(ports, self.engine.post_midi, self.telemetry)
         self.engine.add(self.port_set)
         self.engine.add(PortWatch(self.port_set.inputs, self.port_set.outputs, self.telemetry,
                                   post=self.engine.post_command))
@@ -93,17 +119,26 @@ class Show:
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
                              input_ports=lambda: [p.name for p in self.port_set.inputs
-                                                  if p.name != self.engine.clock_port], time_source=time_source,
-                             responders=lambda: getattr(self, "responders", None) or ())
+                                                  if p.name != self.engine.clock_port], time_source=time_source)
         self.engine.add(self.osc)
-        self.commands = Commands(self.engine)
+        self.commands = Commands(self.engine.post_command, self.telemetry.event)
         self.osc.register_commands(self.commands)
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
-        self.responders = build_responders(self, config.responders)
-        self.drum = wire_drum(self, config.drum) if config.drum is not None else None
+        self.responders = build_responders(
+            config.responders, engine=self.engine, ports=self.port_set, telemetry=self.telemetry,
+            time_source=time_source, commands=self.commands, osc=self.osc, models=models,
+            workers=workers or self._thread_worker)
+        self.osc.hear_answers(self.responders)
+        self.drum = None if config.drum is None else wire_drum(
+            config.drum, engine=self.engine, ports=self.port_set, telemetry=self.telemetry, time_source=time_source,
+            commands=self.commands, osc=self.osc, responders=self.responders, link=drum_link)
         self.telemetry.publish("show", name=config.name, description=config.description)
+
+    def _thread_worker(self, name: str) -> Worker:
+        """A responder's model on its own thread; a finished piece wakes the engine."""
+        return ThreadWorker(name, self.time, lambda: self.engine.post_command(lambda: None))
 
     @property
     def clock(self) -> ClockSource:
@@ -118,15 +153,11 @@ class Show:
 
     def open_input(self, name: PortName) -> InputPort:
         """An input (virtual, or an existing port when `name` is a PortSpec) whose messages reach the engine."""
-        port = self.ports.open_input(as_spec(name), self.engine.post_midi)
-        self.port_set.inputs.append(port)
-        return port
+        return self.port_set.open_input(name)
 
     def open_output(self, name: PortName) -> OutputPort:
         """An output (virtual, or an existing port), silenced by panic and closed at shutdown."""
-        port = self.ports.open_output(as_spec(name))
-        self.port_set.outputs.append(port)
-        return port
+        return self.port_set.open_output(name)
 
     # -- commands (run on the engine thread via self.commands) -------------------------------
     def _transport(self, action: str) -> None:

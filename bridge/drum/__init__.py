@@ -11,9 +11,9 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
   the latency to land on the beat).
 - `drum.hit_listeners.append(fn)`: `fn(DrumHit(voice, motor, note, velocity, beat))` for every note:
   `play` notes when scheduled (ahead of the beat), `hit_now` notes when sent. The show wiring hooks
-  `show.osc.drum_hit(voice, velocity 0..1, beat)` (OSC `/drumbridge/drum/<voice>`) here when it exists.
+  the OSC part's `drum_hit(voice, velocity 0..1, beat)` (OSC `/drumbridge/drum/<voice>`) here.
 - A responder answers into the drum when the set file says `[drum] input = "<responder name>"`:
-  `Show` hands `drum.play` to the responder (see `bridge.show.Show._wire_drum`).
+  `Show` hands `drum.play` to the responder (see `bridge.drum.wiring.wire_drum`).
 - Commands (bridge.commands): `drum.reconnect()`, `drum.test(motor, velocity)`,
   `drum.calibrate(motor, forward_ms, pause_ms, back_ms, latency_ms, save)`, `drum.save()`,
   `drum.status()`.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import mido
 
 from bridge.clock.ephemera import TransportChange
+from bridge.commands import Commands
 from bridge.component import Component
 from bridge.drum import protocol as p
 from bridge.drum.config import DrumConfig
@@ -94,7 +95,6 @@ class Drum(Component):
                 self.motors[m.motor].host_owned = True
         self.parser = p.ReplyParser()
         self.hit_listeners: list[Callable[[DrumHit], None]] = []
-        self.on_start: list[Callable[[], None]] = []  # wiring that must wait until every component exists
         self.hello: p.Hello | None = None
         self.boot: p.Boot | None = None
         self.board_status: p.Status | None = None
@@ -124,8 +124,6 @@ class Drum(Component):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, now: float) -> None:
-        for hook in self.on_start:
-            hook()
         self.transport.start()
         self._next_heartbeat = now
         self.service(now)
@@ -265,9 +263,9 @@ class Drum(Component):
         """Drop the port and find the board again."""
         self.transport.reconnect()
 
-    def register_commands(self, commands: object) -> None:
+    def register_commands(self, commands: Commands) -> None:
         """Add drum.* to the show's command registry."""
-        register = commands.register  # type: ignore[attr-defined]
+        register = commands.register
         register("drum.reconnect", self.reconnect, "close the drum's serial port and find the board again")
         register("drum.test", self.test, "test-strike MOTOR at VELOCITY (1..127) through the board")
         register("drum.calibrate", self.calibrate,

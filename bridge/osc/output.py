@@ -10,8 +10,8 @@ API for the other engine parts (call on the engine thread; `show.osc` is the Osc
     osc.responder_note(name: str, note: int, velocity: int, beat: float | None)
         /responder/<name>/note i note, f velocity/127, to targets with "notes" in `send`; also runs
         note cues whose source is the responder's name. velocity is MIDI 1..127. OscOutput calls it
-        itself for every responder in `show.responders` that offers add_note_listener(fn(note,
-        velocity, beat)), when a target or a cue needs answer notes: responders need not.
+        itself for every responder the show hands to `hear_answers`, when a target or a cue needs
+        answer notes: responders need not.
     osc.on_note(source: str, note: int, velocity: int, beat: float | None)
         The note-event hook of the cue engine (source = a port or responder name). MIDI inputs that
         cues name (or every input, for source "*") are routed here by OscOutput itself; responders
@@ -49,6 +49,7 @@ from bridge.osc.oscquery import OscQueryServer, build_tree
 from bridge.osc.oscquery_values import current_values, model_choices
 from bridge.osc.target import OscTarget, Resolver
 from bridge.scheduler import Action, BeatScheduler, Moment
+from bridge.services import NoteSource
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
@@ -78,8 +79,7 @@ class OscOutput(Component):
     def __init__(self, config: OscConfig, scheduler: BeatScheduler, telemetry: Telemetry, *,
                  to_unix: Callable[[float], float] | None = None, resolver: Resolver = socket.getaddrinfo,
                  route: MidiRoute | None = None, input_ports: Callable[[], list[str]] | None = None,
-                 time_source: TimeSource | None = None, service_name: str = "drumbridge",
-                 responders: Callable[[], Iterable[Any]] | None = None) -> None:
+                 time_source: TimeSource | None = None, service_name: str = "drumbridge") -> None:
         self.config = config
         self.scheduler = scheduler
         self.clock = scheduler.clock
@@ -94,7 +94,6 @@ class OscOutput(Component):
         self._route = route
         self._time = time_source
         self._input_ports = input_ports or list
-        self._responders = responders or tuple
         self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
         # Replaced, never mutated: the OSCQuery thread reads them while the engine thread adds names.
         self.responders: frozenset[str] = frozenset()
@@ -119,6 +118,19 @@ class OscOutput(Component):
         """Names to list in the OSCQuery namespace before they first send anything."""
         self.responders = self.responders | {address_part(r) for r in responders}
         self.voices = self.voices | {address_part(v) for v in voices}
+
+    def hear_answers(self, responders: Iterable[NoteSource]) -> None:
+        """Hear each responder's answer notes when a target or a cue wants them (the only subscription to them)."""
+        wants_notes = any(t.wants("notes") for t in self.targets)
+        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        for responder in responders:
+            if wants_notes or "*" in sources or responder.name in sources:
+                responder.add_note_listener(self._answer_listener(responder.name))
+
+    def _answer_listener(self, name: str) -> Callable[[int, int, float], None]:
+        def hear(note: int, velocity: int, beat: float) -> None:
+            self.responder_note(name, note, velocity, beat)
+        return hear
 
     # -- the API other parts call --------------------------------------------------------------
     def drum_hit(self, voice: str, velocity: float, beat: float | None) -> None:
@@ -255,7 +267,6 @@ class OscOutput(Component):
                 self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
                                      f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
         self._route_note_inputs()
-        self._listen_to_answers()
         listen = self.config.listen
         if listen is not None and self._commands is not None:
             self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix,
@@ -273,16 +284,6 @@ class OscOutput(Component):
         ports = self._input_ports()
         for port in ports if "*" in sources else [p for p in ports if p in sources]:
             self._route(port, self._note_handler(port))
-
-    def _listen_to_answers(self) -> None:
-        """Hear each responder's answer notes (its add_note_listener hook) when a target or a cue wants them."""
-        wants_notes = any(t.wants("notes") for t in self.targets)
-        sources = {c.note.source for c in self.cues.values() if c.note is not None}
-        responders = self._responders()
-        for responder in responders.values() if isinstance(responders, dict) else responders:
-            name, add = getattr(responder, "name", None), getattr(responder, "add_note_listener", None)
-            if isinstance(name, str) and callable(add) and (wants_notes or "*" in sources or name in sources):
-                add(lambda note, velocity, beat, name=name: self.responder_note(name, note, velocity, beat))
 
     def _note_handler(self, port: str) -> Callable[[mido.Message, float], None]:
         def handle(message: mido.Message, t: float) -> None:

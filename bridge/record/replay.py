@@ -106,7 +106,7 @@ def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None, live: b
             port.send = sending  # type: ignore[method-assign]
         return port
     ports.open_output = open_tapped  # type: ignore[method-assign, assignment]
-    show = Show(config, ports, time)
+    show = Show(config, ports, time, workers=lambda _name: VirtualWorker(fixed_cost(gen_ms)))
 
     def on_answer(answer: AnswerRecord) -> None:
         result.late += answer.late
@@ -115,7 +115,6 @@ def replay(record: Record, gen_ms: float = 5.0, seed: int | None = None, live: b
                                "late": answer.late, "phrase": answer.answer.to_json()})
 
     for responder in show.responders:
-        responder.use_worker(VirtualWorker(fixed_cost(gen_ms)))
         responder.answer_listeners.append(on_answer)
     inputs = [(m.t, m.port, list(m.data)) for m in record.messages]
     run_virtual(show.engine, time, record.end, inputs)

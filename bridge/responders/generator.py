@@ -1,4 +1,4 @@
-"""What a responder needs from a model, and where models come from (`.mag` paths, `builtin:` names).
+"""What a responder needs from a model (where models come from: `bridge.responders.loader`).
 
 The responder only asks one thing: "answer this call with N steps at this temperature, drawing
 every random choice from this generator". A model may also offer `stream()`: the call is then fed
@@ -9,17 +9,11 @@ The model engine (`bridge.models`) is adapted to that in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from bridge.responders.phrase import Phrase
-
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "models" / "builtin"
-BUILTIN_MODELS = {"builtin:drums": BUILTIN_DIR / "drums.mag"}
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class GeneratorError(Exception):
@@ -61,53 +55,3 @@ def open_stream(generator: Generator) -> CallStream | None:
     """A call stream when the model offers one (`stream()`), else None (the answer is made in one go)."""
     stream = getattr(generator, "stream", None)
     return stream() if callable(stream) else None
-
-
-GeneratorFactory = Callable[[], Generator]
-_registry: dict[str, GeneratorFactory] = {}
-
-
-def register_generator(spec: str, factory: GeneratorFactory) -> None:
-    """Make `model = spec` in a set file use `factory` (tests, plug-ins)."""
-    _registry[spec] = factory
-
-
-def unregister_generator(spec: str) -> None:
-    _registry.pop(spec, None)
-
-
-def resolve_model_path(spec: str, base_dirs: tuple[Path, ...] = ()) -> Path:
-    """A bundle path from a set file: absolute, or relative to the set file's folder, the cwd or the repo."""
-    path = Path(spec).expanduser()
-    if path.is_absolute():
-        candidates = [path]
-    else:
-        candidates = [base / path for base in (*base_dirs, Path.cwd(), REPO_ROOT / "live_sets", REPO_ROOT)]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise GeneratorError(f"model {spec!r}: no such bundle file (tried {tried})")
-
-
-def load_generator(spec: str, base_dirs: tuple[Path, ...] = ()) -> Generator:
-    """The generator a set file names: a registered name, `builtin:drums`, or a `.mag` bundle path."""
-    if spec in _registry:
-        return _registry[spec]()
-    if spec.startswith("builtin:"):
-        path = BUILTIN_MODELS.get(spec)
-        if path is None:
-            raise GeneratorError(f"model {spec!r}: unknown built-in model; known: {', '.join(BUILTIN_MODELS)}")
-        if not path.is_file():
-            raise GeneratorError(f"model {spec!r}: the built-in drum model is not installed in this build "
-                                 f"(expected {path}); name a .mag bundle file instead")
-        return _load_bundle(path, spec)
-    return _load_bundle(resolve_model_path(spec, base_dirs), spec)
-
-
-def _load_bundle(path: Path, spec: str) -> Generator:
-    try:
-        from bridge.responders.magenta import BundleGenerator
-    except ImportError as error:
-        raise GeneratorError(f"model {spec!r}: the numpy model engine is not available ({error})") from None
-    return BundleGenerator.load(path, spec)

@@ -28,6 +28,7 @@ from bridge.responders.generator import CallStream, Generator, open_stream
 from bridge.responders.phrase import STEPS_PER_BEAT, NoteLog, Phrase
 from bridge.responders.worker import Feed, Job, Outcome, Worker
 from bridge.scheduler import BeatScheduler, Moment
+from bridge.services import NoteListener, StateListener
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
 
@@ -38,8 +39,6 @@ DEADLINE_LEAD = 0.002  # seconds: the deadline fires this much before the answer
 TEMPERATURE_RANGE = (0.05, 4.0)
 CHUNK_STEPS = STEPS_PER_BEAT  # streaming models hand over the first step, then a beat at a time, each due on time
 
-NoteListener = Callable[[int, int, float], None]  # (note, velocity, beat)
-StateListener = Callable[[str, str], None]  # (responder name, state)
 
 
 class State(enum.Enum):
@@ -131,11 +130,6 @@ class Responder(Component):
     def add_state_listener(self, listener: StateListener) -> None:
         """Hear every state change (OSC `/responder/<name>/state`)."""
         self.state_listeners.append(listener)
-
-    def use_worker(self, worker: Worker) -> None:
-        """Swap the worker before the show starts (replay uses a virtual-time one)."""
-        self.worker.close()
-        self.worker = worker
 
     @property
     def generator(self) -> Generator:

@@ -1,71 +1,44 @@
-"""Responders from a set file onto a show: ports, models, workers, demo callers, commands, listeners."""
+"""Responders from a set file onto a show: ports, models, workers, demo callers, commands, OSC state."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bridge.commands import Commands
+from bridge.engine import Engine
 from bridge.flags import parse_flag
 from bridge.responders.caller import DemoCaller
 from bridge.responders.config import ResponderConfig
-from bridge.responders.generator import load_generator
+from bridge.responders.loader import ModelLoader
 from bridge.responders.responder import TEMPERATURE_RANGE, Responder
-from bridge.responders.worker import ThreadWorker
+from bridge.services import PortOpener, ResponderSink, WorkerFactory
+from bridge.telemetry import Telemetry
+from bridge.timebase import TimeSource
 
-if TYPE_CHECKING:
-    from bridge.show import Show
 
-
-def build_responders(show: Show, configs: list[ResponderConfig]) -> list[Responder]:
+def build_responders(configs: list[ResponderConfig], *, engine: Engine, ports: PortOpener, telemetry: Telemetry,
+                     time_source: TimeSource, commands: Commands, osc: ResponderSink, models: ModelLoader,
+                     workers: WorkerFactory) -> list[Responder]:
     """Load every model first (a bad one stops the show before any port opens), then wire each responder."""
-    models = {config.name: [load_generator(spec) for spec in config.all_models] for config in configs}
+    loaded = {config.name: [models(spec) for spec in config.all_models] for config in configs}
     responders = []
-
-    def wake() -> None:
-        show.engine.post_command(lambda: None)
-
     for config in configs:
-        output = show.open_output(config.output_spec)
-        show.open_input(config.input_spec)
-        worker = ThreadWorker(config.name, show.time, wake)
-        responder = Responder(config, models[config.name], show.engine.scheduler, output.send,
-                              show.telemetry, worker, show.time)
-        show.engine.add(responder)
-        show.engine.route(config.input_port, responder.on_midi)
+        output = ports.open_output(config.output_spec)
+        ports.open_input(config.input_spec)
+        responder = Responder(config, loaded[config.name], engine.scheduler, output.send, telemetry,
+                              workers(config.name), time_source)
+        engine.add(responder)
+        engine.route(config.input_port, responder.on_midi)
         if config.demo_call is not None:
-            show.engine.add(DemoCaller(config.demo_call, config.input_port, show.engine.scheduler,
-                                       show.engine.post_midi))
-        _connect_osc(show, responder)
+            engine.add(DemoCaller(config.demo_call, config.input_port, engine.scheduler, engine.post_midi))
+        osc.declare(responders=[responder.name])  # OSCQuery lists the responder before its first state change
+        responder.add_state_listener(osc.responder_state)
+        # answer notes: OscOutput subscribes itself when a target or a cue wants them (subscribing here too
+        # sent every note and fired every note cue twice)
         responders.append(responder)
-    register_commands(show.commands, responders)
+    register_commands(commands, responders)
     return responders
-
-
-def _connect_osc(show: Show, responder: Responder) -> None:
-    """State changes to OSC, through the OSC part's API when it has one.
-
-    Without that API (an older OSC part), `/drumbridge/responder/<name>/state` goes straight to every target.
-    """
-    osc = getattr(show, "osc", None)
-    if osc is None:
-        return
-    declare = getattr(osc, "declare", None)
-    if callable(declare):  # OSCQuery lists the responder before its first state change
-        declare(responders=[responder.name])
-    # answer notes: OscOutput subscribes itself when a target or a cue wants them (subscribing here too
-    # sent every note and fired every note cue twice)
-    state_api = getattr(osc, "responder_state", None)
-    if callable(state_api):
-        responder.add_state_listener(lambda name, state: state_api(name, state))
-        return
-    targets = getattr(osc, "targets", [])
-
-    def send_state(name: str, state: str) -> None:
-        for target in targets:
-            target.send(f"/responder/{name}/state", state)
-
-    responder.add_state_listener(send_state)
 
 
 def register_commands(commands: Commands, responders: list[Responder]) -> None:

@@ -97,7 +97,7 @@ def test_unplug_drops_notes_and_replug_reconnects_within_a_second(show: Show, so
     socat_cable.stop()
     wait_until(lambda: drum_state(show).get("link_state") == "searching", 2.0)
     for _ in range(5):
-        show.commands.engine.post_command(lambda: show.drum.hit_now(36, 100))
+        show.engine.post_command(lambda: show.drum.hit_now(36, 100))
     wait_until(lambda: drum_state(show).get("dropped_notes") == 5, 2.0)
     assert drum_state(show)["errors"] >= 1
 

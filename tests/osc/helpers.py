@@ -10,10 +10,13 @@ from pythonosc.osc_packet import OscPacket
 
 from bridge.engine import Engine
 from bridge.midi.factory import MemoryPorts
+from bridge.responders.loader import with_models
+from bridge.responders.worker import VirtualWorker
 from bridge.setfile import parse_set
 from bridge.show import Show
 from bridge.telemetry import Telemetry
 from bridge.timebase import ManualTime, TimeSource
+from tests.responders.fakes import ToyDrums
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ def run_capturing(engine: Engine, time: ManualTime, until: float, receivers: lis
 
 
 def make_show(text: str, time_source: TimeSource | None = None) -> tuple[Show, ManualTime | TimeSource]:
-    """A show from set-file text on in-memory MIDI ports (virtual time unless a time source is given)."""
+    """A show from set-file text on in-memory MIDI ports (virtual time unless a time source is given).
+
+    Responders can use model "test:toy" (a seeded toy drum model, answering on a virtual-time worker).
+    """
     clock_time = time_source or ManualTime()
-    return Show(parse_set(text), MemoryPorts(clock_time), clock_time, Telemetry()), clock_time
+    return Show(parse_set(text), MemoryPorts(clock_time), clock_time, Telemetry(),
+                models=with_models({"test:toy": ToyDrums}), workers=lambda _name: VirtualWorker()), clock_time

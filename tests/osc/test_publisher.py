@@ -157,29 +157,17 @@ at = {{ every_bars = 1 }}
     assert len(rx.at("/drumbridge/cue/bar")) == 3  # bars 1, 2 and 3 (at 0, 2 and 4 s)
 
 
-class FakeResponder:
-    """Stands in for a responder: the same add_note_listener hook, told each answer note ahead of its beat."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.listeners: list = []
-
-    def add_note_listener(self, listener) -> None:  # noqa: ANN001
-        self.listeners.append(listener)
-
-    def answer(self, note: int, velocity: int, beat: float) -> None:
-        for listener in self.listeners:
-            listener(note, velocity, beat)
+RESPONDERS = ('\n[[responders]]\nname = "drums"\nmodel = "test:toy"\n'
+              '[[responders]]\nname = "quiet"\nmodel = "test:toy"\n')
 
 
 def test_answer_notes_of_the_shows_responders_are_heard_without_their_help(video_and_notes) -> None:
     video, notes = video_and_notes
-    show, time = make_show(set_text(video, notes))
-    drums, quiet = FakeResponder("drums"), FakeResponder("quiet")
-    show.responders = {"drums": drums, "quiet": quiet}
+    show, time = make_show(set_text(video, notes) + RESPONDERS)
+    drums, quiet = show.responders
+    assert len(drums.note_listeners) == 1 and len(quiet.note_listeners) == 1  # "notes" target: every responder
     show.engine.start(time())
-    assert len(drums.listeners) == 1 and len(quiet.listeners) == 1  # "notes" target: every responder
-    drums.answer(64, 127, 4.0)
+    drums.note_listeners[0](64, 127, 4.0)  # as the responder tells an answer note, ahead of its beat
     run_capturing(show.engine, time, 3.0, [video, notes])
     origin = show.clock.time_at(0.0)
     (note,) = notes.at("/drumbridge/responder/drums/note")
@@ -190,9 +178,6 @@ def test_answer_notes_of_the_shows_responders_are_heard_without_their_help(video
 def test_responders_are_not_listened_to_when_nothing_needs_their_notes() -> None:
     rx = UdpReceiver()
     show, time = make_show(f'[clock]\nsource = "internal"\n[[osc.targets]]\nname = "v"\nhost = "127.0.0.1"\n'
-                           f'port = {rx.port}\n')
-    drums = FakeResponder("drums")
-    show.responders = [drums]
-    show.engine.start(time())
+                           f'port = {rx.port}\n' + RESPONDERS)
     rx.close()
-    assert drums.listeners == []
+    assert [r.note_listeners for r in show.responders] == [[], []]

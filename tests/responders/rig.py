@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bridge.midi.factory import MemoryPorts
-from bridge.responders.generator import register_generator, unregister_generator
+from bridge.responders.loader import with_models
 from bridge.responders.responder import AnswerRecord, Responder
 from bridge.responders.worker import ModelledCost, VirtualWorker
 from bridge.runner import run_virtual
@@ -76,19 +76,12 @@ class Rig:
 def make_rig(text: str, cost: ModelledCost | None = None, generators: dict[str, Callable] | None = None,
              worker: object | None = None) -> Rig:
     """Build the show from set-file text; `cost` models generation time (VirtualWorker), or pass `worker`."""
-    generators = generators or {}
-    for spec, factory in generators.items():
-        register_generator(spec, factory)
-    try:
-        time = ManualTime()
-        ports = MemoryPorts(time)
-        show = Show(parse_set(text), ports, time)
-    finally:
-        for spec in generators:
-            unregister_generator(spec)
+    time = ManualTime()
+    ports = MemoryPorts(time)
+    show = Show(parse_set(text), ports, time, models=with_models(generators or {}),
+                workers=lambda _name: worker if worker is not None else VirtualWorker(cost))  # type: ignore[return-value]
     rig = Rig(show, time, ports)
     for responder in show.responders:
-        responder.use_worker(worker if worker is not None else VirtualWorker(cost))
         responder.answer_listeners.append(rig.answers.append)
         responder.add_state_listener(lambda name, state: rig.states.append((round(rig.beat(time()), 3), state)))
     return rig

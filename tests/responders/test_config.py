@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.responders.generator import BUILTIN_MODELS, GeneratorError, load_generator
+from bridge.responders.generator import GeneratorError
+from bridge.responders.loader import BUILTIN_MODELS, load_generator
 from bridge.routing import format_routing
 from bridge.setfile import SetFileError, load_set, parse_set
 from tests.responders.rig import make_rig

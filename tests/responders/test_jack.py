@@ -10,7 +10,7 @@ import pytest
 
 from bridge.midi.factory import RtMidiPorts
 from bridge.midi.ports import ExternalInput, ExternalOutput
-from bridge.responders.generator import register_generator, unregister_generator
+from bridge.responders.loader import with_models
 from bridge.runner import RealtimeRunner
 from bridge.setfile import parse_set
 from bridge.show import Show
@@ -71,11 +71,8 @@ class LiveFake:
 
 @pytest.fixture
 def running_show(jack_server: object) -> Iterator[Show]:
-    register_generator("test:jack-toy", ToyHeld)
-    try:
-        show = Show(parse_set(SET), RtMidiPorts(monotonic_time), monotonic_time)
-    finally:
-        unregister_generator("test:jack-toy")
+    show = Show(parse_set(SET), RtMidiPorts(monotonic_time), monotonic_time,
+                models=with_models({"test:jack-toy": ToyHeld}))
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()
     try:

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from bridge.midi.factory import MemoryPorts
-from bridge.responders.generator import register_generator, unregister_generator
+from bridge.responders.loader import with_models
 from bridge.runner import RealtimeRunner
 from bridge.setfile import parse_set
 from bridge.show import Show
@@ -21,10 +21,7 @@ from tests.waiting import wait_until
 @pytest.mark.skipif(shutil.which("oscsend") is None, reason="oscsend not installed (liblo-tools)")
 def test_oscsend_steers_the_responder() -> None:
     port = free_udp_port()
-    register_generator("test:osc-toy", ToyDrums)
-    register_generator("test:osc-other", lambda: ToyDrums("other"))
-    try:
-        show = Show(parse_set(f'''
+    show = Show(parse_set(f'''
 [clock]
 source = "internal"
 bpm = 120.0
@@ -35,10 +32,8 @@ port = {port}
 name = "drums"
 model = "test:osc-toy"
 models = ["test:osc-other"]
-'''), MemoryPorts(monotonic_time), monotonic_time)
-    finally:
-        unregister_generator("test:osc-toy")
-        unregister_generator("test:osc-other")
+'''), MemoryPorts(monotonic_time), monotonic_time,
+                models=with_models({"test:osc-toy": ToyDrums, "test:osc-other": lambda: ToyDrums("other")}))
     runner = RealtimeRunner(show.engine, monotonic_time)
     runner.start()
     r = show.responders[0]
