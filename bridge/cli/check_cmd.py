@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def model_problems(config: ShowConfig, text: str, path: Path) -> list[str]:
     """Load every model the set names, as `run` would; one line per model that cannot be used."""
-    from bridge.responders.generator import GeneratorError, load_generator
+    from bridge.responders.generator import GeneratorError
+    from bridge.responders.loader import load_generator
     from bridge.setfile.locate import key_lines, line_of
 
     lines = key_lines(text)

@@ -51,7 +51,7 @@ def _load(path: str):
     from bridge.cli.main import CliError
     from bridge.models import ModelError
     from bridge.models.model import Model
-    from bridge.responders.generator import BUILTIN_MODELS
+    from bridge.responders.loader import BUILTIN_MODELS
 
     if path.startswith("builtin:"):
         if path not in BUILTIN_MODELS:

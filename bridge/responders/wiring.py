@@ -37,11 +37,11 @@ def build_responders(configs: list[ResponderConfig], *, engine: Engine, ports: P
         # answer notes: OscOutput subscribes itself when a target or a cue wants them (subscribing here too
         # sent every note and fired every note cue twice)
         responders.append(responder)
-    register_commands(commands, responders)
+    register_commands(commands, responders, telemetry)
     return responders
 
 
-def register_commands(commands: Commands, responders: list[Responder]) -> None:
+def register_commands(commands: Commands, responders: list[Responder], telemetry: Telemetry) -> None:
     """The `responder.*` commands the dashboard, OSC control and CLI share (none in a show without responders)."""
     if not responders:
         return
@@ -76,7 +76,7 @@ def register_commands(commands: Commands, responders: list[Responder]) -> None:
         responder.set_temperature(value)
         if responder.temperature != round(value, 4):
             low, high = TEMPERATURE_RANGE
-            commands.engine.telemetry.event(
+            telemetry.event(
                 "warning", f"responder {responder.name}",
                 f"temperature {value:g} is outside {low:g}..{high:g}; set to {responder.temperature:g}")
 
