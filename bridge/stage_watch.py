@@ -114,6 +114,11 @@ class StageWatch(Component):
             self.telemetry.event("warning", "drum", f"{where}: still searching after "
                                  f"{self.drum_missing.lasted(now):.0f} s; drum notes are dropped"
                                  + (f" ({error})" if error else ""))
+        link = drum.get("link_state") if drum else None
+        if link == "refused":  # the drum's own error says which protocols; this only keeps it in sight
+            return "drum refused: its firmware speaks another protocol (see the log)"
+        if link == "silent":
+            return "drum board not answering (port open); reconnecting"
         if not searching or self.drum_missing.lasted(now) < FIRST_WARNING_S:
             return None
         return f"{short}, searching {math.floor(self.drum_missing.lasted(now))} s"
