@@ -118,7 +118,7 @@ class StageWatch(Component):
         if link == "refused":  # the drum's own error says which protocols; this only keeps it in sight
             return "drum refused: its firmware speaks another protocol (see the log)"
         if link == "silent":
-            return "drum board not answering (port open); reconnecting"
+            return "drum board not answering (port open): see the log"
         if not searching or self.drum_missing.lasted(now) < FIRST_WARNING_S:
             return None
         return f"{short}, searching {math.floor(self.drum_missing.lasted(now))} s"
