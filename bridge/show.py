@@ -126,6 +126,7 @@ class Show:
         self.commands.register("panic", self.engine.panic, "all notes off on every output, all motors off")
         self.commands.register("transport", self._transport,
                                "start / stop / continue the internal clock")
+        self.commands.register("tempo", self._tempo, "set the internal clock's tempo in BPM (20..400)")
         self.responders = build_responders(
             config.responders, engine=self.engine, ports=self.port_set, telemetry=self.telemetry,
             time_source=time_source, commands=self.commands, osc=self.osc, models=models,
@@ -177,3 +178,14 @@ class Show:
             clock.stop(now)
         elif clock.transport is Transport.STOPPED:
             clock.continue_(now)
+
+    def _tempo(self, bpm: float) -> None:
+        """Set the internal clock's tempo at once, keeping the phase; other sources follow their master."""
+        clock = self.engine.clock
+        if not isinstance(clock, InternalClock):
+            self.telemetry.event("warning", "tempo", f"the clock follows {clock.name}; change the tempo there")
+            return
+        value = float(bpm)
+        if not 20.0 <= value <= 400.0:
+            raise ValueError(f"tempo must be 20..400 BPM, got {value:g}")
+        clock.set_bpm(value, self.time())

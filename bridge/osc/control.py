@@ -56,6 +56,7 @@ COERCE: dict[str, tuple[Callable[[Any], Any], ...]] = {
     "responder.mute": (str, _to_muted),
     "responder.temperature": (str, _to_float),
     "transport": (str,),
+    "tempo": (_to_float,),
     "osc.cue": (str,),
 }
 

@@ -28,8 +28,11 @@ RESPONDER_CONTROLS: dict[str, tuple[str, tuple[Range, ...], bool]] = {
     "bars": ("ii", ({"MIN": 1, "MAX": 16}, {"MIN": 1, "MAX": 16}), True),
     "model": ("s", (None,), True),
 }
+# Commands whose current value can be read back (OSCQuery VALUE), see bridge/osc/oscquery_values.py.
+READABLE_COMMANDS = {"tempo"}
 # Other commands whose arguments have known types (the rest take one float per parameter).
 COMMAND_TYPES: dict[str, tuple[str, tuple[Range, ...]]] = {
+    "tempo": ("f", ({"MIN": 20.0, "MAX": 400.0},)),
     "drum.test": ("ii", ({"MIN": 0, "MAX": 15}, {"MIN": 1, "MAX": 127})),
     "drum.calibrate": ("iiiiiT", ({"MIN": 0, "MAX": 15}, {"MIN": 0, "MAX": 255}, {"MIN": 0, "MAX": 255},
                                   {"MIN": 0, "MAX": 255}, {"MIN": 0, "MAX": 255}, None)),
@@ -97,6 +100,7 @@ def control_addresses(commands: Iterable[CommandSpec], responders: Iterable[str]
         if spec.name in known or spec.name.startswith("responder."):
             continue
         types, ranges = COMMAND_TYPES.get(spec.name, ("f" * len(spec.params), ()))
-        out.append(AddressSpec("/" + spec.name.replace(".", "/"), types, WRITE,
+        access = WRITE | (READ if spec.name in READABLE_COMMANDS else 0)
+        out.append(AddressSpec("/" + spec.name.replace(".", "/"), types, access,
                                f"{spec.help} (arguments: {', '.join(spec.params) or 'none'})", ranges=ranges))
     return out

@@ -18,6 +18,7 @@ def current_values(state: State) -> dict[str, list[Any]]:
     clock = state.get("clock") or {}
     if "bpm" in clock:
         values["/clock/bpm"] = [float(clock["bpm"])]
+        values["/tempo"] = [float(clock["bpm"])]
     if "transport" in clock:
         values["/clock/transport"] = ["start" if clock["transport"] == "running" else "stop"]
     if "bar" in clock and "beat_in_bar" in clock:

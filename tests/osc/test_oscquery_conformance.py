@@ -193,6 +193,18 @@ def test_listen_streams_values_whoever_changed_them(live: Live) -> None:
         ws.close()
 
 
+def test_the_tempo_is_a_slider_that_sets_the_internal_clock(live: Live) -> None:
+    tempo = get(live.http_port, "/drumbridge/tempo")[1]
+    assert tempo["TYPE"] == "f" and tempo["ACCESS"] == 3 and tempo["VALUE"] == [120.0]
+    assert tempo["RANGE"] == [{"MIN": 20.0, "MAX": 400.0}]
+    live.control("/drumbridge/tempo", 140.0)
+    assert live.show.clock.bpm == pytest.approx(140.0)
+    assert get(live.http_port, "/drumbridge/tempo?VALUE") == (200, {"VALUE": [140.0]})
+    live.control("/drumbridge/tempo", 1000.0)  # out of range: refused, said, the tempo stays
+    assert live.show.clock.bpm == pytest.approx(140.0)
+    assert any("tempo must be 20..400" in e.message for e in live.show.telemetry.recent("error"))
+
+
 def test_path_added_when_the_namespace_grows(live: Live) -> None:
     ws = websocket.create_connection(f"ws://127.0.0.1:{live.http_port}/", timeout=5)
     try:
