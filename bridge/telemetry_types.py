@@ -102,6 +102,8 @@ class ResponderTopic(TypedDict):
     model_index: int
     models: list[str]
     temperature: float
+    humanize: float  # 0 = the grid .. 1 = the groove model's full velocity and timing
+    groove: str  # the groove model ("builtin:groove", a file) or "none"
     call_bars: int
     answer_bars: int
     mode: Literal["call-response", "continuous", "loop"]

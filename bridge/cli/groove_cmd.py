@@ -65,10 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle_humanize(args: argparse.Namespace) -> int:
     """Read, groove, write; prints how many hits were humanized."""
     from bridge.cli.main import CliError
-    from bridge.groove.builtin import load_groove
     from bridge.groove.humanizer import groove_pattern
     from bridge.groove.midifile import GrooveFileError, apply_groove, read_drum_file
     from bridge.groove.model import GrooveModelError
+    from bridge.groove.registry import load_groove
 
     try:
         model = load_groove(args.model)

@@ -55,6 +55,7 @@ def _to_float(value: Any) -> float:
 COERCE: dict[str, tuple[Callable[[Any], Any], ...]] = {
     "responder.mute": (str, _to_muted),
     "responder.temperature": (str, _to_float),
+    "responder.humanize": (str, _to_float),
     "transport": (str,),
     "tempo": (_to_float,),
     "osc.cue": (str,),

@@ -24,6 +24,7 @@ class ControlMap(Section):
     mute: int = Field(25, ge=0, le=119, description=">= 64 mutes, < 64 unmutes")
     model: int = Field(26, ge=0, le=119, description="value = index into the responder's model list")
     panic: int = Field(27, ge=0, le=119, description=">= 64: all notes off now (CC 120 and 123 work too)")
+    humanize: int = Field(28, ge=0, le=119, description="0..127 -> humanize 0..1 (groove amount)")
 
     @model_validator(mode="after")
     def _distinct(self) -> ControlMap:
@@ -54,6 +55,10 @@ class ResponderConfig(Section):
     answer_bars: int = Field(2, ge=1, le=16)
     temperature: float = Field(1.0, ge=0.05, le=4.0, description="sampling temperature; below 0.05 the model "
                                "always picks its likeliest step (the range OSC/CC control also clamps to)")
+    groove: str = Field("builtin:groove", min_length=1,
+                        description='velocity and timing of drum answers: "builtin:groove", a .npz file, '
+                        'or "none" (the plain grid)')
+    humanize: float = Field(1.0, ge=0.0, le=1.0, description="how much groove: 0 = the grid, 1 = the full groove")
     seed: int = Field(1, ge=0, le=2**32 - 1)
     channel: int = Field(10, ge=1, le=16, description="MIDI channel (1-16) of the answer; 10 is drums")
     fallback: Fallback = Field("repeat-call", description="what plays when the answer is not ready in time")

@@ -23,8 +23,10 @@ import mido
 from bridge.clock.ephemera import Transport, TransportChange
 from bridge.clock.source import ClockSource
 from bridge.component import Component
+from bridge.groove.model import GrooveModel
 from bridge.responders.config import ResponderConfig
 from bridge.responders.generator import CallStream, Generator, open_stream
+from bridge.responders.grooving import EARLY_STEPS, GroovedNote, groove_piece, warm
 from bridge.responders.phrase import STEPS_PER_BEAT, NoteLog, Phrase
 from bridge.responders.worker import Feed, Job, Outcome, Worker
 from bridge.scheduler import BeatScheduler, Moment
@@ -102,6 +104,8 @@ class Responder(Component):
         self.mode = config.mode
         self.looping = config.mode == "loop"
         self.muted = config.muted
+        self.groove: GrooveModel | None = None  # set by the wiring for `groove = ...`; None = the plain grid
+        self.humanize = config.humanize
         self.state = State.IDLE
         self.notes = NoteLog()
         self.last_call: Phrase | None = None
@@ -247,11 +251,15 @@ class Responder(Component):
             current.margin_ms = min(current.margin_ms, (due - outcome.finished) * 1000.0)
             current.gen_ms += outcome.gen_ms
             current.notes.extend(outcome.answer.notes)
-            self._schedule_notes(outcome.answer, current.start)
+            grooved = self._groove(outcome.answer, Phrase(job.steps, tuple(current.notes)), job.piece_end(piece),
+                                   first_step, job.entropy, job.call, no_early_before=1 if piece == 0 else 0)
+            self._schedule_notes(outcome.answer, current.start, grooved)
             if outcome.last:
                 self._finish_answer("model", late=False)
             else:
                 next_beat = current.start + job.piece_end(piece) / STEPS_PER_BEAT
+                if self._grooving:  # early hits of the next piece go out early
+                    next_beat -= EARLY_STEPS / STEPS_PER_BEAT
                 self._at(next_beat, lambda m: self._play_piece(piece + 1), latency=DEADLINE_LEAD)
             return
         self.late += 1
@@ -260,7 +268,8 @@ class Responder(Component):
         rest = Phrase(job.steps, tuple(n for n in fallback.notes if n.step >= first_step)) if fallback else None
         if rest is not None:
             current.notes.extend(rest.notes)
-            self._schedule_notes(rest, current.start)
+            self._schedule_notes(rest, current.start, self._groove(rest, rest, rest.steps, first_step, job.entropy,
+                                                                   job.call, no_early_before=first_step + 1))
         why = outcome.error if outcome is not None else "not ready in time"
         where = "at its first step" if piece == 0 else f"at step {first_step}"
         self.telemetry.event("warning", self._tag, f"answer {job.index} {why} {where}; playing {kind}")
@@ -302,7 +311,9 @@ class Responder(Component):
         self.answers += 1
         self._set_state(State.RESPONDING)
         if answer is not None:
-            self._schedule_notes(answer, start)
+            entropy = (*answer_entropy(self.config.seed, self.name, 2**32 - 1), max(0, round(start * STEPS_PER_BEAT)))
+            self._schedule_notes(answer, start, self._groove(answer, answer, answer.steps, 0, entropy, self.last_call,
+                                                             no_early_before=1))
         self._record(AnswerRecord(self.name, -1, start, source, answer or Phrase(steps), False))
         self.phase_end = start + self.answer_bars * self.bar_beats
         self._continue_after(self.phase_end)
@@ -333,13 +344,32 @@ class Responder(Component):
         steps = self.answer_bars * self.bar_beats * STEPS_PER_BEAT
         self._play_whole(answer.fitted(steps) if answer is not None else None, start, source)
 
-    def _schedule_notes(self, answer: Phrase, start: float) -> None:
-        velocity_default = self.config.velocity or (self.last_call.median_velocity() if self.last_call else 100)
+    @property
+    def _grooving(self) -> bool:
+        """Whether answers get the groove model's velocity and timing (a drum model, groove on, humanize > 0)."""
+        return self.groove is not None and self.generator.drums and self.humanize > 0.0
+
+    def _base_velocity(self) -> int:
+        return self.config.velocity or (self.last_call.median_velocity() if self.last_call else 100)
+
+    def _groove(self, piece: Phrase, known: Phrase, known_steps: int, first_step: int, entropy: tuple[int, ...],
+                call: Phrase | None, no_early_before: int) -> list[GroovedNote] | None:
+        """The piece's notes with the groove's velocities and offsets (None when not grooving)."""
+        model = self.groove
+        if model is None or not self._grooving:
+            return None
+        return groove_piece(model, piece, known, call, known_steps=known_steps, first_step=first_step,
+                            velocity=self._base_velocity(), humanize=self.humanize, qpm=self.clock.bpm,
+                            entropy=entropy, no_early_before=no_early_before)
+
+    def _schedule_notes(self, answer: Phrase, start: float, grooved: list[GroovedNote] | None = None) -> None:
         lead = self.config.lead_ms / 1000.0
         drums = self.generator.drums
-        velocity = velocity_default
-        for note in answer.notes:
-            on_beat = start + note.step / STEPS_PER_BEAT
+        velocity = self._base_velocity()
+        plan = grooved if grooved is not None else [GroovedNote(n, velocity, 0.0) for n in answer.notes]
+        for played in plan:
+            note, velocity = played.note, played.velocity
+            on_beat = start + (note.step + played.offset) / STEPS_PER_BEAT
             length = (1 if drums else note.length) * self.config.gate / STEPS_PER_BEAT
             pitch = note.pitch
             tag = self._tag + ":notes"
@@ -392,6 +422,10 @@ class Responder(Component):
     def set_temperature(self, value: float) -> None:
         low, high = TEMPERATURE_RANGE
         self.temperature = round(min(high, max(low, float(value))), 4)
+
+    def set_humanize(self, value: float) -> None:
+        """How much groove (0 = the plain grid, 1 = the groove model's full velocity and timing)."""
+        self.humanize = round(min(1.0, max(0.0, float(value))), 4)
 
     def set_bars(self, call: int, answer: int) -> None:
         """Lengths for the next call and answer (the current ones finish as they are)."""
@@ -453,6 +487,8 @@ class Responder(Component):
             self.panic()
         elif cc.temperature and control == cc.temperature:
             self.set_temperature(0.1 + 1.9 * value / 127.0)
+        elif cc.humanize and control == cc.humanize:
+            self.set_humanize(value / 127.0)
         elif cc.call_bars and control == cc.call_bars:
             self.set_bars(min(16, max(1, value)), self.answer_bars)
         elif cc.answer_bars and control == cc.answer_bars:
@@ -470,6 +506,8 @@ class Responder(Component):
     # -- component hooks -----------------------------------------------------------------------
     def start(self, now: float) -> None:
         self.worker.warm(self.generators)
+        if self.groove is not None:
+            warm(self.groove)
 
     def on_transport(self, change: TransportChange) -> None:
         """A Stop (from Live or our own clock) ends the cycle; the song position may jump before the next start."""
@@ -514,6 +552,7 @@ class Responder(Component):
         self.telemetry.replace(f"responder.{self.name}", {
             "state": self.state.value, "model": self.generator.name, "model_index": self.model_index,
             "models": [g.name for g in self.generators], "temperature": self.temperature,
+            "humanize": self.humanize, "groove": self.config.groove if self.groove is not None else "none",
             "call_bars": self.call_bars, "answer_bars": self.answer_bars,
             "mode": "loop" if self.looping else self.mode, "muted": self.muted,
             "last_gen_ms": self.last_gen_ms, "margin_ms": self.margin_ms, "late": self.late,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridge.commands import Commands
 from bridge.engine import Engine
@@ -16,18 +16,23 @@ from bridge.services import PortOpener, ResponderSink, WorkerFactory
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
 
+if TYPE_CHECKING:
+    from bridge.groove.model import GrooveModel
+
 
 def build_responders(configs: list[ResponderConfig], *, engine: Engine, ports: PortOpener, telemetry: Telemetry,
                      time_source: TimeSource, commands: Commands, osc: ResponderSink, models: ModelLoader,
                      workers: WorkerFactory) -> list[Responder]:
     """Load every model first (a bad one stops the show before any port opens), then wire each responder."""
     loaded = {config.name: [models(spec) for spec in config.all_models] for config in configs}
+    grooves = {config.name: _load_groove(config) for config in configs}
     responders = []
     for config in configs:
         output = ports.open_output(config.output_spec)
         ports.open_input(config.input_spec)
         responder = Responder(config, loaded[config.name], engine.scheduler, output.send, telemetry,
                               workers(config.name), time_source)
+        responder.groove = grooves[config.name]
         engine.add(responder)
         engine.route(config.input_port, responder.on_midi)
         if config.demo_call is not None:
@@ -39,6 +44,18 @@ def build_responders(configs: list[ResponderConfig], *, engine: Engine, ports: P
         responders.append(responder)
     register_commands(commands, responders, telemetry)
     return responders
+
+
+def _load_groove(config: ResponderConfig) -> GrooveModel | None:
+    """The responder's groove model (None for `groove = "none"`; only drum models are ever grooved)."""
+    from bridge.groove.model import GrooveModelError
+    from bridge.groove.registry import load_groove
+    from bridge.responders.generator import GeneratorError
+
+    try:
+        return load_groove(config.groove)
+    except GrooveModelError as error:
+        raise GeneratorError(f"responder {config.name!r}: {error}") from None
 
 
 def register_commands(commands: Commands, responders: list[Responder], telemetry: Telemetry) -> None:
@@ -79,6 +96,10 @@ def register_commands(commands: Commands, responders: list[Responder], telemetry
             telemetry.event(
                 "warning", f"responder {responder.name}",
                 f"temperature {value:g} is outside {low:g}..{high:g}; set to {responder.temperature:g}")
+
+    @command("responder.humanize", "set how much groove a responder's drum answers get (0 = grid .. 1)")
+    def humanize(name: str, value: Any) -> None:
+        find(name).set_humanize(float(value))
 
     @command("responder.loop", "loop the last answer (on) or go back to the set mode (off)")
     def loop(name: str, on: Any) -> None:

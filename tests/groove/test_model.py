@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.groove.builtin import load_groove
 from bridge.groove.grid import MAX_OFFSET, NUM_CLASSES
 from bridge.groove.humanizer import groove_pattern
 from bridge.groove.model import GrooveModel, GrooveModelError
+from bridge.groove.registry import load_groove
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,6 @@ def test_bad_model_files_are_named(tmp_path) -> None:
 
 
 def test_shipped_model_is_small() -> None:
-    from bridge.groove.builtin import BUILTIN_GROOVES
+    from bridge.groove.registry import BUILTIN_GROOVES
 
     assert BUILTIN_GROOVES["builtin:groove"].stat().st_size <= 2_000_000

@@ -20,6 +20,7 @@ START = 1 / 48  # the internal clock's first beat lands on its first tick after 
 
 def set_text(model: str = "test:toy", **keys: object) -> str:
     """A set file with one responder `drums` (and whatever keys are given)."""
+    keys.setdefault("groove", "none")  # the plain grid unless a test asks for a groove
     lines = ['[clock]', 'source = "internal"', 'bpm = 120.0', '', '[[responders]]', 'name = "drums"',
              f'model = "{model}"']
     for key, value in keys.items():

@@ -73,13 +73,19 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     assert any(t >= interrupted for _d, t in received), "Ctrl-C came while notes were sounding"
     assert [d for d, _t in received if d[0] == 0xB9 and d[1] == 123]  # and All Notes Off on its channel
     bar_line = live.tick_times[4 * 24]
-    live_steps = sorted((round((t - bar_line) / (6 * TICK)), p) for t, p in ons if t < interrupted)
+    live_exact = [((t - bar_line) / (6 * TICK), p) for t, p in ons if t < interrupted]
 
     result = replay(read_record(record))
     assert [a["beat"] for a in result.answers][:1] == [4.0]
-    replay_steps = sorted((round((m["beat"] - 4.0) * 4), m["data"][1]) for m in result.messages
-                          if m["data"][0] == 0x99 and m["data"][2] > 0)
-    assert live_steps and live_steps == replay_steps[:len(live_steps)]
+    replayed = [((m["beat"] - 4.0) * 4, m["data"][1]) for m in result.messages
+                if m["data"][0] == 0x99 and m["data"][2] > 0]
+    # the answer is grooved (off the grid by up to half a 16th): every live note is a replayed one, same pitch,
+    # same place within JACK's jitter (a 16th is 62.5 ms here; 0.1 of it is 6 ms)
+    assert live_exact
+    for step, pitch in live_exact:
+        match = [r for r in replayed if r[1] == pitch and abs(r[0] - step) < 0.1]
+        assert match, f"live note {pitch} at step {step:.3f} is not in the replay"
+        replayed.remove(match[0])
 
 
 def test_a_stop_from_live_mid_answer_replays_exactly_as_it_played(jack_server: object, tmp_path: Path) -> None:
@@ -92,7 +98,8 @@ def test_a_stop_from_live_mid_answer_replays_exactly_as_it_played(jack_server: o
     tick = 60.0 / (bpm * 24)
     set_file = tmp_path / "show.toml"
     set_file.write_text(f'[clock]\nsource = "midi"\nport = "{name} clock"\nbpm = {bpm}\n\n[[responders]]\n'
-                        f'name = "{name}"\nmodel = "{SMALL_DRUMS}"\ncall_bars = 1\nanswer_bars = 2\nseed = 3\n')
+                        f'name = "{name}"\nmodel = "{SMALL_DRUMS}"\ncall_bars = 1\nanswer_bars = 2\nseed = 3\n'
+                        'groove = "none"\n')  # steps compared exactly: the plain grid
     out = tmp_path / "show.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "bridge", "record", str(set_file), "--out", str(out)],
                                cwd=ROOT, env=dict(os.environ), stderr=subprocess.PIPE, text=True)

@@ -55,7 +55,35 @@ def test_two_replays_are_identical_and_answer_on_the_bar(record_file: Path) -> N
     assert [a["beat"] for a in first.answers] == [8.0, 24.0, 40.0][:len(first.answers)]
     assert len(first.answers) >= 2 and not first.late
     ons = [m for m in first.messages if m["data"][0] == 0x99 and m["data"][2] > 0]
+    # the default groove: each hit within half a 16th of its step, velocities and offsets of a drummer
+    assert ons and all(abs(m["beat"] * 4 - round(m["beat"] * 4)) < 0.5 for m in ons)
+    assert len({m["data"][2] for m in ons}) > 5
+    assert sum(abs(m["beat"] * 4 - round(m["beat"] * 4)) > 0.02 for m in ons) > len(ons) / 2
+
+
+def test_groove_none_plays_the_plain_grid(tmp_path: Path) -> None:
+    if not SMALL_DRUMS.exists():
+        pytest.skip(f"{SMALL_DRUMS} not in this checkout")
+    record = read_record(write_record(tmp_path / "grid.jsonl", midi_clock_set(groove='"none"'), beats=20))
+    ons = [m for m in replay(record).messages if m["data"][0] == 0x99 and m["data"][2] > 0]
     assert ons and all(abs(m["beat"] * 4 - round(m["beat"] * 4)) < 0.02 for m in ons)
+    assert {m["data"][2] for m in ons} == {100}  # the call's median velocity
+
+
+def test_humanize_scales_the_groove_and_replays_identically(tmp_path: Path) -> None:
+    if not SMALL_DRUMS.exists():
+        pytest.skip(f"{SMALL_DRUMS} not in this checkout")
+    offsets = {}
+    for humanize in ("1.0", "0.5"):
+        record = read_record(write_record(tmp_path / f"h{humanize}.jsonl", midi_clock_set(humanize=humanize),
+                                          beats=20))
+        first, second = replay(record), replay(record)
+        assert first.digest == second.digest
+        ons = [m for m in first.messages if m["data"][0] == 0x99 and m["data"][2] > 0]
+        offsets[humanize] = [m["beat"] * 4 - round(m["beat"] * 4) for m in ons]
+    assert len(offsets["1.0"]) == len(offsets["0.5"])
+    assert max(abs(x) for x in offsets["0.5"]) < 0.26
+    assert sum(map(abs, offsets["0.5"])) < 0.7 * sum(map(abs, offsets["1.0"]))
 
 
 def test_another_seed_gives_other_answers(record_file: Path) -> None:

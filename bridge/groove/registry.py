@@ -34,5 +34,9 @@ def load_groove(spec: str, base_dirs: tuple[Path, ...] = ()) -> GrooveModel | No
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> GrooveModel:
-    """One loaded copy per file (models are read-only once loaded)."""
+    """One loaded copy per file (models are read-only once loaded); BLAS on one thread, as for the drum model
+    (a small product split over threads waits for the other core: 5-19 ms instead of 0.2 on a busy machine)."""
+    from bridge.models.model import limit_blas_threads
+
+    limit_blas_threads()
     return GrooveModel.load(path)
