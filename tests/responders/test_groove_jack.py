@@ -9,7 +9,7 @@ import pytest
 
 from bridge.midi.factory import RtMidiPorts
 from bridge.midi.ports import ExternalInput
-from bridge.responders.generator import register_generator, unregister_generator
+from bridge.responders.loader import with_models
 from bridge.runner import RealtimeRunner
 from bridge.setfile import parse_set
 from bridge.show import Show
@@ -35,11 +35,8 @@ groove = "builtin:groove"
 
 
 def test_grooved_offsets_reach_the_midi_output(jack_server: object) -> None:
-    register_generator("test:jack-groove", ToyDrums)
-    try:
-        show = Show(parse_set(SET), RtMidiPorts(monotonic_time), monotonic_time)
-    finally:
-        unregister_generator("test:jack-groove")
+    show = Show(parse_set(SET), RtMidiPorts(monotonic_time), monotonic_time,
+                models=with_models({"test:jack-groove": ToyDrums}))
     planned: list[tuple[int, int, float]] = []  # (pitch, velocity, beat) as the scheduler was told
     show.responders[0].add_note_listener(lambda pitch, velocity, beat: planned.append((pitch, velocity, beat)))
     answers: list = []
