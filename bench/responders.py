@@ -51,6 +51,7 @@ bpm = {bpm}
 name = "drums"
 model = "{drums}"
 mode = "{mode}"
+groove = "none"  # note_on_error_ms is engine timing against the grid; the groove's own cost: bench/groove.py
 [responders.demo_call]
 phrase = "rock"
 
