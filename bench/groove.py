@@ -25,8 +25,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bridge.groove.registry import load_groove  # noqa: E402
 from bridge.groove.humanizer import groove_pattern  # noqa: E402
+from bridge.groove.registry import load_groove  # noqa: E402
 
 
 def latency(model, runs: int) -> dict:

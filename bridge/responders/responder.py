@@ -28,6 +28,7 @@ from bridge.responders.config import ResponderConfig
 from bridge.responders.generator import CallStream, Generator, open_stream
 from bridge.responders.grooving import EARLY_STEPS, GroovedNote, groove_piece, warm
 from bridge.responders.phrase import STEPS_PER_BEAT, NoteLog, Phrase
+from bridge.responders.player import AnswerPlayer
 from bridge.responders.worker import Feed, Job, Outcome, Worker
 from bridge.scheduler import BeatScheduler, Moment
 from bridge.services import NoteListener, StateListener
@@ -92,29 +93,25 @@ class Responder(Component):
         self.name = config.name
         self.generators = generators
         self.scheduler = scheduler
-        self.send = send
         self.telemetry = telemetry
         self.worker = worker
         self.time = time_source
-        self.channel = config.channel - 1
         self.model_index = 0
         self.temperature = config.temperature
         self.call_bars = config.call_bars
         self.answer_bars = config.answer_bars
         self.mode = config.mode
         self.looping = config.mode == "loop"
-        self.muted = config.muted
         self.groove: GrooveModel | None = None  # set by the wiring for `groove = ...`; None = the plain grid
         self.humanize = config.humanize
         self.state = State.IDLE
         self.notes = NoteLog()
         self.last_call: Phrase | None = None
         self.last_answer: Phrase | None = None
-        self.sounding: dict[int, int] = {}
-        self.note_listeners: list[NoteListener] = []
         self.state_listeners: list[StateListener] = []
         self.answer_listeners: list[Callable[[AnswerRecord], None]] = []
         self._tag = f"responder:{self.name}"
+        self.player = AnswerPlayer(config, scheduler, send, telemetry, self._tag)
         self._jobs = 0
         self._pending: Job | None = None  # the job whose answer is due next (or playing)
         self._pieces: dict[int, Outcome] = {}  # its pieces that are ready
@@ -129,7 +126,19 @@ class Responder(Component):
     # -- hooks for the show wiring -----------------------------------------------------------
     def add_note_listener(self, listener: NoteListener) -> None:
         """Hear every answer note `lead_ms` before it sounds, with its beat (drum link, OSC)."""
-        self.note_listeners.append(listener)
+        self.player.note_listeners.append(listener)
+
+    @property
+    def note_listeners(self) -> list[NoteListener]:
+        return self.player.note_listeners
+
+    @property
+    def muted(self) -> bool:
+        return self.player.muted
+
+    @property
+    def sounding(self) -> dict[int, int]:
+        return self.player.sounding
 
     def add_state_listener(self, listener: StateListener) -> None:
         """Hear every state change (OSC `/responder/<name>/state`)."""
@@ -363,43 +372,9 @@ class Responder(Component):
                             entropy=entropy, no_early_before=no_early_before)
 
     def _schedule_notes(self, answer: Phrase, start: float, grooved: list[GroovedNote] | None = None) -> None:
-        lead = self.config.lead_ms / 1000.0
-        drums = self.generator.drums
         velocity = self._base_velocity()
         plan = grooved if grooved is not None else [GroovedNote(n, velocity, 0.0) for n in answer.notes]
-        for played in plan:
-            note, velocity = played.note, played.velocity
-            on_beat = start + (note.step + played.offset) / STEPS_PER_BEAT
-            length = (1 if drums else note.length) * self.config.gate / STEPS_PER_BEAT
-            pitch = note.pitch
-            tag = self._tag + ":notes"
-            self.scheduler.schedule(on_beat, lambda m, p=pitch, v=velocity: self._note_on(p, v), 0.0, tag)
-            self.scheduler.schedule(on_beat + length, lambda m, p=pitch: self._note_off(p), 0.0, tag)
-            if self.note_listeners:
-                self.scheduler.schedule(on_beat, lambda m, p=pitch, v=velocity, b=on_beat: self._tell(p, v, b),
-                                        lead, tag)
-
-    def _note_on(self, pitch: int, velocity: int) -> None:
-        if self.muted:
-            return
-        if pitch in self.sounding:
-            self._note_off(pitch)
-        self.send([0x90 | self.channel, pitch, velocity])
-        self.sounding[pitch] = velocity
-
-    def _note_off(self, pitch: int) -> None:
-        if self.sounding.pop(pitch, None) is not None:
-            self.send([0x80 | self.channel, pitch, 0])
-
-    def _tell(self, pitch: int, velocity: int, beat: float) -> None:
-        if self.muted:
-            return
-        for listener in self.note_listeners:
-            try:
-                listener(pitch, velocity, beat)
-            except Exception as error:  # a broken sink must not stop the answer
-                log.exception("note listener failed")
-                self.telemetry.event("error", self._tag, f"note listener failed: {error}")
+        self.player.play(plan, start, self.generator.drums)
 
     # -- worker results ------------------------------------------------------------------------
     def _collect(self, now: float) -> None:
@@ -462,9 +437,7 @@ class Responder(Component):
         self.worker.submit(job)
 
     def set_muted(self, on: bool) -> None:
-        self.muted = bool(on)
-        if self.muted:
-            self._release()
+        self.player.set_muted(on)
 
     def select_model(self, index_or_name: int | str) -> None:
         """Switch to another model from this responder's list (by index or by name)."""
@@ -515,18 +488,12 @@ class Responder(Component):
             self.panic()
             self.notes.clear()
 
-    def _release(self) -> None:
-        for pitch in sorted(self.sounding):
-            self.send([0x80 | self.channel, pitch, 0])
-        self.sounding.clear()
-
     def panic(self) -> None:
         """All notes off now; forget the answer in flight and wait for the next call."""
         if self._current is not None:  # the answer was cut short: record what was scheduled of it
             self._finish_answer("model:cut", late=False)
         self.scheduler.cancel(self._tag)
-        self.scheduler.cancel(self._tag + ":notes")
-        self._release()
+        self.player.stop()
         self._pending = self._current = None
         self._pieces.clear()
         self._mutated = None
