@@ -1,4 +1,4 @@
-"""The OSC side of a show: targets, clock messages, drum/responder messages, user cues, control in, OSCQuery.
+"""The OSC side of a show: targets, clock messages, drum/responder messages, user cues (control in: osc/service).
 
 API for the other engine parts (call on the engine thread; `show.osc` is the OscOutput):
 
@@ -44,9 +44,8 @@ from bridge.osc.clock_messages import STALE_BEATS, ClockOscPublisher, latency_gr
 from bridge.osc.config import CueConfig, OscConfig
 from bridge.osc.control import OscControl
 from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
-from bridge.osc.namespace import control_addresses, output_addresses
-from bridge.osc.oscquery import OscQueryServer, build_tree
-from bridge.osc.oscquery_values import current_values, model_choices
+from bridge.osc.oscquery import OscQueryServer
+from bridge.osc.service import ControlService, Namespace
 from bridge.osc.target import OscTarget, Resolver
 from bridge.scheduler import Action, BeatScheduler, Moment
 from bridge.services import NoteSource
@@ -100,13 +99,26 @@ class OscOutput(Component):
         self.voices: frozenset[str] = frozenset()
         self.cues_fired = 0
         self.recent_cues: deque[dict[str, Any]] = deque(maxlen=8)  # for the dashboard
-        self.control: OscControl | None = None
-        self.oscquery: OscQueryServer | None = None
-        self.advertiser: Advertiser | None = None
-        self.service_name = service_name
+        self.service = ControlService(config, telemetry, time_source or monotonic_time, service_name,
+                                      self._namespace)
         self._commands: Commands | None = None
         for target in self.targets:
             target.start_resolving()  # off the engine thread for host names; starts before the show does
+
+    @property
+    def control(self) -> OscControl | None:
+        return self.service.control
+
+    @property
+    def oscquery(self) -> OscQueryServer | None:
+        return self.service.oscquery
+
+    @property
+    def advertiser(self) -> Advertiser | None:
+        return self.service.advertiser
+
+    def _namespace(self) -> Namespace:
+        return Namespace(sorted(self.responders), sorted(self.voices), list(self.cues.values()))
 
     # -- wiring ------------------------------------------------------------------------------
     def register_commands(self, commands: Commands) -> None:
@@ -267,13 +279,8 @@ class OscOutput(Component):
                 self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
                                      f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
         self._route_note_inputs()
-        listen = self.config.listen
-        if listen is not None and self._commands is not None:
-            self.control = OscControl(self._commands, self.telemetry, listen.host, listen.port, listen.prefix,
-                                      time_source=self._time or monotonic_time,
-                                      allow_calibration=listen.allow_calibration)
-            if self.control.start() and listen.oscquery_port is not None:
-                self._start_oscquery(listen.host, listen.oscquery_port)
+        if self._commands is not None:
+            self.service.start(self._commands)
 
     def _route_note_inputs(self) -> None:
         if self._route is None:
@@ -291,36 +298,6 @@ class OscOutput(Component):
                 running = self.clock.transport is Transport.RUNNING
                 self.on_note(port, message.note, message.velocity, self.clock.beat_at(t) if running else None)
         return handle
-
-    def _start_oscquery(self, host: str, port: int) -> None:
-        assert self.control is not None and self._commands is not None
-        commands, listen = self._commands, self.config.listen
-        assert listen is not None
-
-        def tree() -> dict[str, Any]:
-            cue_types = [(c.osc_address, "") for c in self.cues.values()]
-            specs = control_addresses(commands.specs(), sorted(self.responders), list(self.cues))
-            specs += output_addresses(sorted(self.voices), sorted(self.responders), cue_types)
-            topics = ["clock"] + [f"responder.{name}" for name in self.responders]
-            state = {topic: self.telemetry.get(topic) for topic in topics}
-            base = listen.prefix.rstrip("/")
-            values = {base + path: value for path, value in current_values(state).items()}
-            choices = {base + path: names for path, names in model_choices(state).items()}
-            return build_tree(listen.prefix, specs, values, choices)
-
-        info = {"NAME": "drumbridge", "OSC_IP": host, "OSC_PORT": self.control.port, "OSC_TRANSPORT": "UDP"}
-        server = OscQueryServer(host, port, tree, info)
-        try:
-            server.start()
-        except OSError as error:
-            self.telemetry.event("error", "oscquery", f"cannot serve on {host}:{port}: {error}; OSCQuery is off")
-            return
-        self.oscquery = server
-        self.telemetry.event("info", "oscquery", f"namespace at http://{host}:{server.port}/")
-        if listen.advertise:
-            self.advertiser = Advertiser(self.service_name, host, server.port, self.control.port,
-                                         lambda level, message: self.telemetry.event(level, "oscquery", message))
-            self.advertiser.start()
 
     def on_transport(self, change: TransportChange) -> None:
         """Clock messages, and bar cues rescheduled from the new position (or dropped on stop)."""
@@ -352,25 +329,11 @@ class OscOutput(Component):
             "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
             "stale_beats_skipped": self.clock_messages.skipped,
         }
-        if self.control is not None:
-            s = self.control.stats
-            state["control"] = {"host": self.control.host, "port": self.control.port, "received": s.received,
-                                "commands": s.commands, "ignored": s.ignored, "malformed": s.malformed,
-                                "unknown": s.unknown, "bad_args": s.bad_args, "last_error": s.last_error}
-        if self.oscquery is not None:
-            q = self.oscquery.stats
-            state["oscquery"] = {"port": self.oscquery.port, "requests": q.requests, "websockets": q.websockets,
-                                 "refused": q.refused, "frames_sent": q.frames_sent,
-                                 "announced": self.advertiser is not None and self.advertiser.registered.is_set()}
+        state.update(self.service.state())
         self.telemetry.replace("osc", state)
 
     def close(self) -> None:
         """Stop OSCQuery and control in, close every target."""
-        if self.advertiser is not None:
-            self.advertiser.close()
-        if self.oscquery is not None:
-            self.oscquery.close()
-        if self.control is not None:
-            self.control.close()
+        self.service.close()
         for target in self.targets:
             target.close()
