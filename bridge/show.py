@@ -11,7 +11,7 @@ from bridge.clock.link import LinkClock, open_link_session
 from bridge.clock.source import ClockSource
 from bridge.commands import Commands
 from bridge.component import Component
-from bridge.drum.transport import Transport as DrumLink
+from bridge.drum.transport import DrumLink
 from bridge.drum.wiring import wire_drum
 from bridge.engine import Engine
 from bridge.midi.factory import InputPort, OutputPort, PortFactory, PortName, as_spec

@@ -22,7 +22,7 @@ from bridge.component import Component
 from bridge.drum import protocol as p
 from bridge.drum.config import DrumConfig
 from bridge.drum.silence import SilenceWatch
-from bridge.drum.transport import LinkEvent, Transport
+from bridge.drum.transport import DrumLink, LinkEvent
 from bridge.scheduler import BeatScheduler, Moment
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -79,7 +79,7 @@ class Drum(Component):
 
     name = "drum"
 
-    def __init__(self, config: DrumConfig, scheduler: BeatScheduler, transport: Transport,
+    def __init__(self, config: DrumConfig, scheduler: BeatScheduler, transport: DrumLink,
                  telemetry: Telemetry, time_source: TimeSource) -> None:
         self.config = config
         self.scheduler = scheduler

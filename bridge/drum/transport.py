@@ -54,7 +54,7 @@ class TransportStats:
     last_error: str = ""
 
 
-class Transport:
+class DrumLink:
     """What the drum component needs from a link; `SerialTransport` and `MemoryTransport` implement it."""
 
     state: LinkState
@@ -100,7 +100,7 @@ def _auto_resolver(usb_ids: Sequence[str], serial_number: str) -> Callable[[], s
     return resolve
 
 
-class SerialTransport(Transport):
+class SerialTransport(DrumLink):
     """A real serial port with a reader and a writer thread; reopens the port when it comes back."""
 
     def __init__(self, serial: str, baud: int, usb_ids: Sequence[str] = (), serial_number: str = "",
@@ -301,7 +301,7 @@ class SerialTransport(Transport):
 
 
 @dataclass
-class MemoryTransport(Transport):
+class MemoryTransport(DrumLink):
     """A synchronous in-memory link for unit tests: `plug`/`unplug`/`receive` drive it, `written` records."""
 
     time_source: Callable[[], float] = time.monotonic

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bridge.commands import Commands
 from bridge.drum.config import DrumConfig
 from bridge.drum.drum import Drum, DrumHit
-from bridge.drum.transport import SerialTransport, Transport
+from bridge.drum.transport import DrumLink, SerialTransport
 from bridge.engine import Engine
 from bridge.services import HitSink, NoteSource, PortOpener
 from bridge.telemetry import Telemetry
@@ -16,7 +16,7 @@ from bridge.timebase import TimeSource
 
 def wire_drum(config: DrumConfig, *, engine: Engine, ports: PortOpener, telemetry: Telemetry,
               time_source: TimeSource, commands: Commands, osc: HitSink, responders: Sequence[NoteSource],
-              link: Transport | None = None) -> Drum:
+              link: DrumLink | None = None) -> Drum:
     """Build the drum from the set file's `[drum]` section and connect it (a serial link unless `link` is given)."""
     if link is None:
         link = SerialTransport(config.serial, config.baud, config.usb_ids, config.serial_number)
