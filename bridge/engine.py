@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections import deque
 from collections.abc import Callable
 
@@ -44,10 +43,8 @@ class Engine:
         self._routes: dict[str, list[MidiHandler]] = {}
         self._inbox: deque[tuple[str, list[int], float]] = deque()
         self._commands: deque[Command] = deque()
-        self._lock = threading.Lock()
         self._wake: Callable[[], None] = lambda: None
         self._next_publish = -math.inf
-        self.transport_listeners: list[Callable[[TransportChange], None]] = []
         self.midi_errors = 0
         self.started = False
 
@@ -142,8 +139,6 @@ class Engine:
             except Exception as error:
                 log.exception("transport hook failed")
                 self.telemetry.event("error", component.name, f"transport hook failed: {error}")
-        for listener in self.transport_listeners:
-            listener(change)
 
     def next_wakeup(self, now: float) -> float:
         """When `step` must run again even if no input arrives."""

@@ -74,10 +74,6 @@ class BeatScheduler:
                 count += 1
         return count
 
-    def clear(self) -> None:
-        """Drop every pending event (on a song position jump)."""
-        self._queue.clear()
-
     def __len__(self) -> int:
         return sum(1 for event in self._queue if not event.cancelled)
 

@@ -100,5 +100,3 @@ class DrumClient:
     def test(self, motor: int, velocity: int) -> p.Ack:
         return self._ack(p.test_strike(motor, velocity), p.CMD_TEST_STRIKE)
 
-    def clear_status(self) -> p.Ack:
-        return self._ack(p.status_clear(), p.CMD_STATUS_CLEAR)

@@ -347,6 +347,3 @@ class MemoryTransport(DrumLink):
     def close(self) -> None:
         self.state = "disconnected"
 
-    def take_written(self) -> list[tuple[float, bytes]]:
-        items, self.written = self.written, []
-        return items
