@@ -128,23 +128,22 @@ def test_check_prints_routing_for_both_kinds_and_matches_existing_ports(other_ap
 
 
 def test_drum_reads_notes_from_an_existing_port() -> None:
-    from bridge.drum.config import DrumConfig
     from bridge.drum.transport import MemoryTransport
-    from bridge.drum.wiring import wire_drum
     from bridge.runner import run_virtual
     from bridge.timebase import ManualTime
 
     time = ManualTime()
     ports = MemoryPorts(time, sources=["pads:Pads MIDI 1"])
-    show = Show(parse_set('[clock]\nsource = "internal"\n'), ports, time)
     link = MemoryTransport(time_source=time)
-    wire_drum(show, DrumConfig(connect="Pads"), link)
+    text = '[clock]\nsource = "internal"\n\n[drum]\nconnect = "{}"\n'
+    show = Show(parse_set(text.format("Pads")), ports, time, drum_link=link)
     link.plug()
     assert "drumbridge drum in" not in ports.inputs
     run_virtual(show.engine, time, 1.0, inputs=[(0.5, "Pads", [0x99, 36, 127])])
     assert [b for _t, b in link.written if b[0] == 0x99] == [bytes((0x99, 36, 127))]
     with pytest.raises(PortMatchError, match=r"no MIDI source matches 'Drums' \(there are: pads:Pads MIDI 1\)"):
-        wire_drum(show, DrumConfig(connect="Drums"), MemoryTransport(time_source=time))
+        Show(parse_set(text.format("Drums")), MemoryPorts(time, sources=["pads:Pads MIDI 1"]), time,
+             drum_link=MemoryTransport(time_source=time))
 
 
 @pytest.mark.jack
