@@ -17,6 +17,15 @@ from tests.rig.socat import SocatCable
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that kill and restart a jackd under this process run last.
+
+    After such a restart, libjack in the test process can block (holding the GIL) in the next
+    jack_client_open; run last, nothing opens a client after them.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("jackd_restart") is not None)
+
+
 @pytest.fixture(scope="session")
 def jack_server() -> Iterator[JackServer]:
     """A private JACK server (dummy driver, unique name) for the whole test session."""

@@ -17,7 +17,7 @@ from bridge.timebase import monotonic_time
 from tests.midi.other import OtherApp
 from tests.waiting import wait_until
 
-pytestmark = pytest.mark.jack
+pytestmark = [pytest.mark.jack, pytest.mark.jackd_restart]
 SET = """
 [clock]
 source = "internal"
