@@ -38,9 +38,10 @@ answer_bars = 2
 class LiveFake:
     """Plays Live's part: MIDI clock + Start into `drumbridge clock`, a call into `drumbridge drums in`."""
 
-    def __init__(self, beats: int, call: list[tuple[float, int]]) -> None:
-        self.clock = ExternalOutput("drumbridge clock", client="live-clock")
-        self.calls = ExternalOutput("drumbridge drums in", client="live-track")
+    def __init__(self, beats: int, call: list[tuple[float, int]], clock_port: str = "drumbridge clock",
+                 call_port: str = "drumbridge drums in") -> None:
+        self.clock = ExternalOutput(clock_port, client="live-clock")
+        self.calls = ExternalOutput(call_port, client="live-track")
         self.beats = beats
         self.call = call
         self.tick_times: list[float] = []

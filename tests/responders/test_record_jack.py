@@ -35,7 +35,9 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     if not SMALL_DRUMS.exists():
         pytest.skip("model engine test bundles not in this checkout")
     set_file = tmp_path / "show.toml"
-    set_file.write_text(f'[clock]\nsource = "midi"\nbpm = 240.0\n\n[[responders]]\nname = "drums"\n'
+    # Names of its own: a port of the same name left by an earlier test's show must not be picked up.
+    set_file.write_text(f'[clock]\nsource = "midi"\nbpm = 240.0\nport = "drumbridge clock (record test)"\n\n'
+                        f'[[responders]]\nname = "recdrums"\n'
                         f'model = "{SMALL_DRUMS}"\ncall_bars = 1\nanswer_bars = 2\nseed = 3\n')
     record = tmp_path / "show.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "bridge", "record", str(set_file), "--out", str(record)],
@@ -43,10 +45,12 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     listener = None
     live = None
     try:
-        wait_for_port("drumbridge drums out", "sources")
-        wait_for_port("drumbridge drums in", "destinations")
-        listener = ExternalInput("drumbridge drums out", monotonic_time, client="live-answer")
-        live = LiveFake(beats=7, call=[(0, 36), (1, 38), (2, 36), (2.5, 36), (3, 38)])
+        wait_for_port("drumbridge recdrums out", "sources")
+        wait_for_port("drumbridge recdrums in", "destinations")
+        wait_for_port("drumbridge clock (record test)", "destinations")
+        listener = ExternalInput("drumbridge recdrums out", monotonic_time, client="live-answer")
+        live = LiveFake(beats=7, call=[(0, 36), (1, 38), (2, 36), (2.5, 36), (3, 38)],
+                        clock_port="drumbridge clock (record test)", call_port="drumbridge recdrums in")
         live.thread.start()
         live.thread.join(timeout=20)  # the clock stops after beat 7: the answer is still playing
         interrupted = time.monotonic()
