@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import rtmidi
 
@@ -23,6 +25,18 @@ from bridge.timebase import TimeSource, monotonic_time
 __all__ = ["ExternalInput", "ExternalOutput", "PortStats", "RawHandler", "SoundingNotes", "VirtualInput",
            "VirtualOutput", "find_port", "list_ports"]
 
+
+
+def connect_or_delete(rt: Any, connect: Callable[[Any], None], what: str) -> None:
+    """Run `connect(rt)`; on any failure free the rtmidi handle (a clear MidiUnavailable for rtmidi's own errors)."""
+    try:
+        connect(rt)
+    except rtmidi.RtMidiError as error:
+        rt.delete()
+        raise MidiUnavailable(f"cannot open {what}: {error}") from error
+    except BaseException:
+        rt.delete()
+        raise
 
 class RtInput(InputBase):
     """An rtmidi input feeding `handler`; subclasses say what it opens (`_connect`).
@@ -51,14 +65,7 @@ class RtInput(InputBase):
 
     def _open_rt(self) -> rtmidi.MidiIn:
         rt = make_midi_in(self.client)
-        try:
-            self._connect(rt)
-        except rtmidi.RtMidiError as error:
-            rt.delete()
-            raise MidiUnavailable(f"cannot open {self.kind} {self.name!r}: {error}") from error
-        except BaseException:
-            rt.delete()
-            raise
+        connect_or_delete(rt, self._connect, f"{self.kind} {self.name!r}")
         rt.ignore_types(sysex=False, timing=False, active_sense=True)
         rt.set_callback(self._on_message)
         rt.set_error_callback(self._on_rt_error)
@@ -183,14 +190,7 @@ class RtOutput(OutputBase):
 
     def _open_rt(self) -> rtmidi.MidiOut:
         rt = make_midi_out(self.client)
-        try:
-            self._connect(rt)
-        except rtmidi.RtMidiError as error:
-            rt.delete()
-            raise MidiUnavailable(f"cannot open {self.kind} {self.name!r}: {error}") from error
-        except BaseException:
-            rt.delete()
-            raise
+        connect_or_delete(rt, self._connect, f"{self.kind} {self.name!r}")
         rt.set_error_callback(self._on_rt_error)
         return rt
 
