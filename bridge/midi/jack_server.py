@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
+from collections import deque
 from types import TracebackType
 
 from bridge.midi.jack_registry import reclaim_stale_servers
@@ -20,6 +22,7 @@ class JackServer:
         self.period = period
         self.rate = rate
         self.process: subprocess.Popen[bytes] | None = None
+        self._output: deque[str] = deque(maxlen=200)
 
     def start(self, timeout: float = 5.0) -> JackServer:
         """Start jackd and wait until clients can connect; raise with jackd's own output if it fails."""
@@ -32,16 +35,32 @@ class JackServer:
                    "-r", str(self.rate), "-p", str(self.period)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         preexec_fn=die_with_parent())
+        # jackd talks on stdout for as long as it runs (xruns, clients that misbehave); a pipe nobody
+        # reads fills up after a few thousand lines and then jackd blocks on it, freezing every client
+        self._reader = threading.Thread(target=self._drain, args=(self.process,), name=f"jackd {self.name} output",
+                                        daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"jackd exited with {self.process.returncode}: {output.strip()[-500:]}")
+                self._reader.join(timeout=2.0)  # jackd's last words, up to the end of its output
+                raise RuntimeError(f"jackd exited with {self.process.returncode}: {self.output()[-500:]}")
             if self.is_ready():
                 return self
             time.sleep(0.02)  # waiting for an external process to come up, not for our own behaviour
         self.stop()
         raise RuntimeError(f"jackd server {self.name!r} not ready after {timeout} s")
+
+    def _drain(self, process: subprocess.Popen[bytes]) -> None:
+        if process.stdout is None:
+            return
+        with process.stdout:
+            for line in process.stdout:
+                self._output.append(line.decode(errors="replace").rstrip())
+
+    def output(self) -> str:
+        """jackd's last lines of output (its error when it would not start)."""
+        return "\n".join(self._output).strip()
 
     def is_ready(self) -> bool:
         """True when `jack_lsp` (or a client) can reach the server."""
@@ -50,9 +69,7 @@ class JackServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        terminate(self.process)
-        if self.process.stdout:
-            self.process.stdout.close()
+        terminate(self.process)  # the drain thread sees the end of its output and closes the pipe
         self.process = None
 
     def __enter__(self) -> JackServer:
