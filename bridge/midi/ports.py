@@ -16,6 +16,7 @@ import rtmidi
 
 from bridge.midi.api import MidiUnavailable, chosen_api, drain_time, input_latency, make_midi_in, make_midi_out
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
+from bridge.midi.poller import POLLER
 from bridge.midi.rthandle import abandon
 from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, split_stream
 from bridge.midi.sysex_flush import SysexFlusher
@@ -67,14 +68,14 @@ class RtInput(InputBase):
         rt = make_midi_in(self.client)
         connect_or_delete(rt, self._connect, f"{self.kind} {self.name!r}")
         rt.ignore_types(sysex=False, timing=False, active_sense=True)
-        rt.set_callback(self._on_message)
         rt.set_error_callback(self._on_rt_error)
+        POLLER.add(rt, self._on_message)  # never a callback on JACK's real-time thread (bridge.midi.poller)
         return rt
 
     def _on_rt_error(self, kind: int, message: str, _data: object = None) -> None:
         self.last_error = message  # read by the port watch, which reports it on the engine thread
 
-    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+    def _on_message(self, event: tuple[list[int], float]) -> None:
         data, delta = event
         self._last_arrival = arrival = self._time()
         t = self._smoother.stamp(arrival, delta) - self.latency
@@ -109,13 +110,15 @@ class RtInput(InputBase):
     def release(self) -> None:
         """Close the port on a MIDI system that is still up (it can be reopened)."""
         if self._rt is not None:
-            self._rt.cancel_callback()
+            POLLER.remove(self._rt)
             self._rt.close_port()
             self._rt.delete()
             self._rt = None
 
     def abandon(self) -> None:
         """The MIDI system died: let go of the port without touching it (see bridge.midi.rthandle)."""
+        if self._rt is not None:
+            POLLER.remove(self._rt)
         abandon(self._rt)
         self._rt = None
 
@@ -162,7 +165,7 @@ class VirtualInput(RtInput):
         # Our callback goes first: closing the flusher's JACK client is a server round trip made while
         # holding the GIL, and a callback of ours waiting for the GIL meanwhile would stall the server.
         if self._rt is not None:
-            self._rt.cancel_callback()
+            POLLER.remove(self._rt)
         self._close_flusher()
         super().release()
 
@@ -282,9 +285,9 @@ class ExternalInput:
         self._rt = make_midi_in(client)
         self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
         self._rt.open_port(find_port(list(self._rt.get_ports()), source))
-        self._rt.set_callback(self._on_message)
+        POLLER.add(self._rt, self._on_message)
 
-    def _on_message(self, event: tuple[list[int], float], _data: object = None) -> None:
+    def _on_message(self, event: tuple[list[int], float]) -> None:
         with self._lock:
             self.received.append((event[0], self._time()))
 
@@ -295,6 +298,6 @@ class ExternalInput:
         return items
 
     def close(self) -> None:
-        self._rt.cancel_callback()
+        POLLER.remove(self._rt)
         self._rt.close_port()
         self._rt.delete()

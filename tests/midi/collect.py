@@ -31,14 +31,17 @@ class Listener(Collected):
     def __init__(self, source: str, client: str = "test-listener") -> None:
         super().__init__()
         from bridge.midi.api import make_midi_in
+        from bridge.midi.poller import POLLER
         from bridge.midi.ports import find_port
 
         self._rt = make_midi_in(client)
         self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
         self._rt.open_port(find_port(list(self._rt.get_ports()), source))
-        self._rt.set_callback(lambda event, _data=None: self(source, event[0], 0.0))
+        POLLER.add(self._rt, lambda event: self(source, event[0], 0.0))
 
     def close(self) -> None:
-        self._rt.cancel_callback()
+        from bridge.midi.poller import POLLER
+
+        POLLER.remove(self._rt)
         self._rt.close_port()
         self._rt.delete()

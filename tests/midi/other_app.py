@@ -15,6 +15,7 @@ import threading
 import rtmidi
 
 from bridge.midi.api import make_midi_in, make_midi_out
+from bridge.midi.poller import POLLER
 from bridge.midi.spec import match_port
 
 lock = threading.Lock()
@@ -28,7 +29,7 @@ def say(line: str) -> None:
 def reader(name: str) -> rtmidi.MidiIn:
     rt = make_midi_in("other-app")
     rt.ignore_types(sysex=False, timing=False, active_sense=False)
-    rt.set_callback(lambda event, _d=None: say(f"got {name} | " + " ".join(f"{b:02x}" for b in event[0])))
+    POLLER.add(rt, lambda event: say(f"got {name} | " + " ".join(f"{b:02x}" for b in event[0])))
     return rt
 
 
@@ -60,6 +61,7 @@ def main() -> None:
                 ports[name] = out
             elif command == "close":
                 port = ports.pop(name)
+                POLLER.remove(port)
                 port.close_port()
                 port.delete()
             elif command == "send":

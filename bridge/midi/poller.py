@@ -1,0 +1,79 @@
+"""Reading rtmidi inputs from one Python thread, never from the MIDI system's own thread.
+
+python-rtmidi runs an input callback on the thread that received the message; on JACK that is the
+server's real-time process thread, and the callback must take the GIL there. Whenever another
+Python thread holds the GIL for a few milliseconds, the JACK cycle waits for it: the server
+times the client out (`Jack::MidiBufferMixdown - invalid source buffer`), every client of the
+graph misses messages, and under a long show rtmidi's input thread was seen to crash. Without a
+callback rtmidi queues messages lock-free on its thread; this poller drains those queues every
+`period` s. Arrival times stay honest because `ArrivalSmoother` anchors the driver's own message
+spacing to the earliest arrival seen, and the poll adds at most one period of reaction delay.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+Event = tuple[list[int], float]
+OnMessage = Callable[[Event], None]
+
+PERIOD = 0.001
+
+
+class InputPoller:
+    """Drains the queues of registered rtmidi inputs on a daemon thread that runs while any is registered."""
+
+    def __init__(self, period: float = PERIOD) -> None:
+        self.period = period
+        self._inputs: dict[int, tuple[Any, OnMessage]] = {}
+        self._lock = threading.Lock()  # held for each pass, so `remove` returns only when the handle is free
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.handler_errors = 0
+        self.last_handler_error: str | None = None
+
+    def add(self, rt: Any, on_message: OnMessage) -> None:
+        """Deliver every message `rt` receives to `on_message`, on the poller's thread."""
+        with self._lock:
+            self._inputs[id(rt)] = (rt, on_message)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="midi input poller", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, rt: Any) -> None:
+        """Stop reading `rt`; once this returns the poller never touches it again (it may be deleted)."""
+        with self._lock:
+            self._inputs.pop(id(rt), None)
+
+    def drain(self) -> int:
+        """One pass over every input; the number of messages delivered."""
+        delivered = 0
+        with self._lock:
+            for rt, on_message in list(self._inputs.values()):
+                while (event := rt.get_message()) is not None:
+                    delivered += 1
+                    try:
+                        on_message(event)
+                    except Exception as error:  # a broken handler must not stop the other ports' input
+                        self.handler_errors += 1
+                        self.last_handler_error = f"{type(error).__name__}: {error}"
+        return delivered
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                idle = not self._inputs
+            if idle:
+                self._wake.clear()
+                self._wake.wait(1.0)
+                continue
+            self.drain()
+            time.sleep(self.period)
+
+
+POLLER = InputPoller()
+"""The process's one poller: one thread and one wake-up per period for all inputs together."""
