@@ -123,15 +123,29 @@ def test_connections_are_capped_and_the_server_serves_again_when_they_go(server)
     assert attaches(server)
 
 
+def take_every_free_fd(held: list[int]) -> bool:
+    """Open /dev/null until the process has no descriptor left (another thread may free one at any time)."""
+    try:
+        while True:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+    except OSError:
+        return True
+
+
 def test_running_out_of_file_descriptors_on_accept_does_not_stop_the_listener(server) -> None:  # noqa: ANN001
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     waiting = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(3)]  # fds taken before the cap
+    held: list[int] = []
     try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")), hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 8, hard))
+        take_every_free_fd(held)
         for sock in waiting:
             sock.connect(server.address)  # the server's accept now fails: EMFILE
-        wait_until(lambda: server.accept_errors >= 1)
+        # a descriptor freed by another thread meanwhile is taken again, so accept keeps failing
+        wait_until(lambda: take_every_free_fd(held) and server.accept_errors >= 1)
     finally:
+        for fd in held:
+            os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     wait_until(lambda: server.client_count >= 1)  # the connections queued meanwhile are taken once fds are back
     for sock in waiting:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -37,11 +40,12 @@ class Browser:
     def __init__(self) -> None:
         path = chromium_path()
         assert path is not None, "chromium is not installed"
-        self.profile = tempfile.TemporaryDirectory(prefix="drumbridge-chromium-")
+        self.profile = tempfile.TemporaryDirectory(prefix="drumbridge-chromium-", ignore_cleanup_errors=True)
         port = _free_port()
         self.process = subprocess.Popen([path, *FLAGS, f"--remote-debugging-port={port}",
                                          f"--user-data-dir={self.profile.name}", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)  # its helpers (zygote, renderers) go with it
         self._ids = itertools.count(1)
         deadline = time.monotonic() + 20
         while True:
@@ -85,11 +89,18 @@ class Browser:
             if getattr(self, "ws", None) is not None:
                 self.ws.close()
         finally:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(10)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # helpers that outlived the browser
             self.profile.cleanup()
 
 
