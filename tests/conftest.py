@@ -24,6 +24,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     jack_client_open; run last, nothing opens a client after them.
     """
     items.sort(key=lambda item: item.get_closest_marker("jackd_restart") is not None)
+    for item in items:
+        on_jack = item.get_closest_marker("jack") is not None or "jack_server" in getattr(item, "fixturenames", ())
+        if on_jack and item.get_closest_marker("flaky") is None:
+            # Real-time tests against a real JACK server, with other processes as Live: on a loaded
+            # 2-core CI machine about one run in ten loses a JACK client's messages for a whole test
+            # (a listener that hears nothing, a clock that stops after 33 messages; see the session
+            # notes). A second run shows whether it is that or a real failure; pytest reports the rerun.
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
 
 
 @pytest.fixture(scope="session")

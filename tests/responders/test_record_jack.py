@@ -25,6 +25,15 @@ pytestmark = [pytest.mark.jack, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def what_was_recorded(record: Path) -> str:
+    """A summary of a record for a failure message: how many ticks, notes and other messages it kept."""
+    kept = read_record(record).messages
+    ticks = sum(1 for m in kept if list(m.data) == [0xF8])
+    notes = [(round(m.beat or -1, 2), m.port, list(m.data)) for m in kept if m.data[0] & 0xF0 == 0x90]
+    answers = replay(read_record(record)).answers
+    return f"record: {len(kept)} messages, {ticks} clock ticks, note-ons {notes}, answers {answers}"
+
+
 def wait_for_port(name: str, kind: str, timeout: float = 15.0) -> None:
     """Wait until another process has made port `name` (kind: "sources" or "destinations")."""
     wait_until(lambda: any(p.endswith(name) for p in list_ports()[kind]), timeout, what=f"port {name!r} to appear",
@@ -66,7 +75,7 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
         if live is not None:
             live.close()
     ons = [(t, d[1]) for d, t in received if d[0] == 0x99 and d[2] > 0]
-    assert ons, "the answer started before Ctrl-C"
+    assert ons, f"the answer started before Ctrl-C; heard {len(received)} messages; {what_was_recorded(record)}"
     sounding: Counter[int] = Counter()
     for data, _t in received:  # replay what a synth would do: nothing may still sound at the end
         if data[0] == 0x99 and data[2] > 0:
