@@ -38,6 +38,7 @@ from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
 log = logging.getLogger(__name__)
+RECEIVE_BUFFER = 1 << 20  # bytes the kernel may hold for the control socket while the listener catches up
 
 
 def _to_muted(value: Any) -> bool:
@@ -159,6 +160,10 @@ class OscControl:
             self.telemetry.event("error", "osc control", self.stats.last_error + "; OSC control is off")
             return False
         sock.settimeout(0.2)
+        try:  # a burst from a controller (a fader sweep, a preset recall) must not overrun the kernel's buffer
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        except OSError:
+            pass  # the system default then; datagrams beyond it are dropped by the kernel
         self.port = sock.getsockname()[1]
         self._socket = sock
         logging.getLogger().addFilter(self._osc_filter)
