@@ -1,0 +1,76 @@
+"""MIDI input is read by the poller thread, never on JACK's real-time thread; one broken handler stops no other port."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bridge.midi.poller import POLLER
+from bridge.midi.ports import ExternalOutput, VirtualInput
+from tests.midi.collect import Collected
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.jack
+
+
+def test_handlers_run_on_the_poller_thread_not_jacks(jack_server: object) -> None:
+    threads: list[str] = []
+    collected = Collected()
+
+    def handler(port: str, data: list[int], t: float) -> None:
+        threads.append(threading.current_thread().name)
+        collected(port, data, t)
+
+    port = VirtualInput("drumbridge poll in", handler)
+    sender = ExternalOutput("drumbridge poll in", client="poll-sender")
+    try:
+        for note in range(10):
+            sender.send([0x90, 60 + note, 100])
+        assert collected.wait_for(10) == [[0x90, 60 + n, 100] for n in range(10)]  # all of them, in order
+    finally:
+        sender.close()
+        port.close()
+    assert set(threads) == {"midi input poller"}  # a Python thread of ours: JACK's cycle never waits for the GIL
+
+
+def test_a_handler_that_raises_is_counted_and_the_other_ports_keep_their_input(jack_server: object) -> None:
+    def broken(_port: str, data: list[int], _t: float) -> None:
+        raise RuntimeError(f"cannot handle {data}")
+
+    good = Collected()
+    bad_port = VirtualInput("drumbridge poll bad", broken)
+    good_port = VirtualInput("drumbridge poll good", good)
+    to_bad = ExternalOutput("drumbridge poll bad", client="poll-bad")
+    to_good = ExternalOutput("drumbridge poll good", client="poll-good")
+    errors = POLLER.handler_errors
+    try:
+        for note in range(5):
+            to_bad.send([0x90, 40 + note, 100])
+            to_good.send([0x90, 60 + note, 100])
+        assert good.wait_for(5) == [[0x90, 60 + n, 100] for n in range(5)]
+        wait_until(lambda: POLLER.handler_errors >= errors + 5)
+        assert "RuntimeError: cannot handle [144, 44, 100]" in (POLLER.last_handler_error or "")
+    finally:
+        for port in (to_bad, to_good, bad_port, good_port):
+            port.close()
+
+
+def test_a_removed_input_is_not_read_again(jack_server: object) -> None:
+    collected = Collected()
+    port = VirtualInput("drumbridge poll gone", collected)
+    sender = ExternalOutput("drumbridge poll gone", client="poll-gone")
+    try:
+        sender.send([0x90, 60, 100])
+        collected.wait_for(1)
+        handle = port._rt
+        port.release()  # removed from the poller, closed and deleted: the poller must never touch it again
+        assert handle is not None and all(rt is not handle for rt, _ in POLLER._inputs.values())
+        port.reopen()
+        sender.close()
+        sender = ExternalOutput("drumbridge poll gone", client="poll-gone-2")
+        sender.send([0x90, 61, 100])
+        assert collected.wait_for(2)[1] == [0x90, 61, 100]  # the reopened port is read again
+    finally:
+        sender.close()
+        port.close()
