@@ -26,11 +26,9 @@ down only counts errors (shown in telemetry topic "osc").
 
 from __future__ import annotations
 
-import math
 import re
 import socket
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -40,20 +38,20 @@ from bridge.clock.ephemera import Transport, TransportChange
 from bridge.commands import Commands
 from bridge.component import Component
 from bridge.osc.advertise import Advertiser
-from bridge.osc.clock_messages import STALE_BEATS, ClockOscPublisher, latency_groups
-from bridge.osc.config import CueConfig, OscConfig
+from bridge.osc.clock_messages import ClockOscPublisher
+from bridge.osc.config import OscConfig
 from bridge.osc.control import OscControl
-from bridge.osc.cues import cue_args, next_cue_beat, note_matches, state_matches
+from bridge.osc.cue_engine import CUE_TAG, CueEngine
+from bridge.osc.delivery import EVENT_TAG, OscDelivery
 from bridge.osc.oscquery import OscQueryServer
 from bridge.osc.service import ControlService, Namespace
 from bridge.osc.target import OscTarget, Resolver
-from bridge.scheduler import Action, BeatScheduler, Moment
+from bridge.scheduler import BeatScheduler
 from bridge.services import NoteSource
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
-EVENT_TAG = "osc"
-CUE_TAG = "osc-cue"
+__all__ = ["CUE_TAG", "EVENT_TAG", "OscOutput", "address_part", "wall_clock_mapping"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 MidiRoute = Callable[[str, Callable[[mido.Message, float], None]], None]
@@ -88,17 +86,13 @@ class OscOutput(Component):
                                   bundles=t.bundles, to_unix=to_unix, resolver=resolver, on_error=self._target_error)
                         for t in config.targets]
         self.clock_messages = ClockOscPublisher(self.clock, scheduler, self.targets)
-        self.sections = {s.name: s for s in config.sections}
-        self.cues = {c.name: c for c in config.cues}
+        self.delivery = OscDelivery(self.targets, scheduler)
+        self.cue_engine = CueEngine(config, scheduler, self.delivery, telemetry, time_source)
         self._route = route
-        self._time = time_source
         self._input_ports = input_ports or list
-        self._groups: dict[tuple[str, tuple[str, ...] | None], list[tuple[float, list[OscTarget]]]] = {}
         # Replaced, never mutated: the OSCQuery thread reads them while the engine thread adds names.
         self.responders: frozenset[str] = frozenset()
         self.voices: frozenset[str] = frozenset()
-        self.cues_fired = 0
-        self.recent_cues: deque[dict[str, Any]] = deque(maxlen=8)  # for the dashboard
         self.service = ControlService(config, telemetry, time_source or monotonic_time, service_name,
                                       self._namespace)
         self._commands: Commands | None = None
@@ -117,8 +111,12 @@ class OscOutput(Component):
     def advertiser(self) -> Advertiser | None:
         return self.service.advertiser
 
+    @property
+    def cues_fired(self) -> int:
+        return self.cue_engine.fired
+
     def _namespace(self) -> Namespace:
-        return Namespace(sorted(self.responders), sorted(self.voices), list(self.cues.values()))
+        return Namespace(sorted(self.responders), sorted(self.voices), list(self.cue_engine.cues.values()))
 
     # -- wiring ------------------------------------------------------------------------------
     def register_commands(self, commands: Commands) -> None:
@@ -134,7 +132,7 @@ class OscOutput(Component):
     def hear_answers(self, responders: Iterable[NoteSource]) -> None:
         """Hear each responder's answer notes when a target or a cue wants them (the only subscription to them)."""
         wants_notes = any(t.wants("notes") for t in self.targets)
-        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        sources = self.cue_engine.note_sources()
         for responder in responders:
             if wants_notes or "*" in sources or responder.name in sources:
                 responder.add_note_listener(self._answer_listener(responder.name))
@@ -156,9 +154,7 @@ class OscOutput(Component):
         """/responder/<name>/state s at `beat` (None: now), then the state cues it fires."""
         part = self._responder_part(name)
         self.emit("responder", f"/responder/{part}/state", (str(state),), beat)
-        for cue in self.cues.values():
-            if state_matches(cue, name, state):
-                self._fire(cue, {"state": state, "source": name}, beat)
+        self.cue_engine.on_state(name, state, beat)
 
     def responder_note(self, name: str, note: int, velocity: int, beat: float | None) -> None:
         """/responder/<name>/note i f (targets with "notes"), then the note cues with this responder as source."""
@@ -175,109 +171,21 @@ class OscOutput(Component):
 
     def on_note(self, source: str, note: int, velocity: int, beat: float | None) -> None:
         """A note from `source` (port or responder): fire every note cue it matches, at `beat`."""
-        for cue in self.cues.values():
-            if note_matches(cue, source, note, velocity):
-                self._fire(cue, {"note": note, "velocity": velocity, "source": source}, beat)
+        self.cue_engine.on_note(source, note, velocity, beat)
 
     def fire_cue(self, name: str) -> None:
         """Send cue `name` now (the osc.cue command; OSC control and the dashboard use it)."""
-        cue = self.cues.get(name)
-        if cue is None:
-            self.telemetry.event_limited("osc unknown cue", "warning", "osc",
-                                         f"no cue named {name!r}; known: {', '.join(self.cues) or 'none'}")
-            return
-        context: dict[str, Any] = {}
-        if self._time is not None and self.clock.transport is Transport.RUNNING:
-            context = self._context(self.clock.beat_at(self._time()))  # where the song is: for mapped args
-        self._fire(cue, context, None)
+        self.cue_engine.fire(name)
 
-    # -- delivery ----------------------------------------------------------------------------
     def emit(self, kind: str, address: str, args: tuple[Any, ...], beat: float | None,
              only: tuple[str, ...] | None = None) -> None:
         """Send `address` to every target that wants `kind` (or those named in `only`), at `beat` minus latency."""
-        groups = self._latency_groups(kind, only)
-        if not groups:
-            return
-        if beat is None or self.clock.transport is Transport.STOPPED or not math.isfinite(self.clock.time_at(beat)):
-            for _latency, group in groups:
-                for target in group:
-                    target.send(address, *args)
-            return
-        for latency, group in groups:
-            self.scheduler.schedule(beat, self._send_action(group, address, args), latency=latency, tag=EVENT_TAG)
-
-    def _latency_groups(self, kind: str, only: tuple[str, ...] | None) -> list[tuple[float, list[OscTarget]]]:
-        key = (kind, only)
-        if key not in self._groups:
-            # Naming targets (a cue's `targets`) overrides their `send` lists; otherwise `send` decides.
-            chosen = [t for t in self.targets if (t.wants(kind) if only is None else t.name in only)]
-            self._groups[key] = latency_groups(chosen)
-        return self._groups[key]
-
-    @staticmethod
-    def _send_action(group: list[OscTarget], address: str, args: tuple[Any, ...]) -> Action:
-        def action(moment: Moment) -> None:
-            for target in group:
-                target.send(address, *args, at=moment.desired_time + target.latency)
-        return action
-
-    def _context(self, beat: float | None) -> dict[str, Any]:
-        """What mapped cue arguments can use: tempo, and the musical position when the event has one."""
-        context: dict[str, Any] = {"bpm": round(self.clock.bpm, 3)}
-        if beat is not None:
-            per_bar = self.clock.beats_per_bar
-            context.update(beat=round(beat, 4), bar=int(beat // per_bar) + 1, beat_in_bar=int(beat % per_bar) + 1)
-        return context
-
-    def _fire(self, cue: CueConfig, context: dict[str, Any], beat: float | None) -> None:
-        full = {**self._context(beat), **context}
-        self._count_cue(cue, full)
-        self.emit("cue", cue.osc_address, cue_args(cue.args, full), beat, cue.targets)
-
-    def _count_cue(self, cue: CueConfig, context: dict[str, Any]) -> None:
-        self.cues_fired += 1
-        entry: dict[str, Any] = {"name": cue.name}
-        if "bar" in context:
-            entry.update(bar=context["bar"], beat=context["beat_in_bar"])
-        self.recent_cues.append(entry)
-
-    # -- bar/beat cues -------------------------------------------------------------------------
-    def _schedule_bar_cues(self, from_beat: float) -> None:
-        per_bar = self.clock.beats_per_bar
-        for cue in self.cues.values():
-            if cue.at is None:
-                continue
-            first = next_cue_beat(cue.at, self.sections, per_bar, from_beat)
-            if first is None:
-                continue
-            for latency, group in self._latency_groups("cue", cue.targets):
-                self.scheduler.schedule(first, self._bar_cue_action(cue, group), latency=latency, tag=CUE_TAG)
-
-    def _bar_cue_action(self, cue: CueConfig, group: list[OscTarget]) -> Action:
-        assert cue.at is not None
-        trigger = cue.at
-
-        def action(moment: Moment) -> float | None:
-            now_beat = self.clock.beat_at(moment.actual_time)
-            if moment.beat < now_beat - STALE_BEATS:  # the song jumped past it: no stale cue
-                return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, now_beat)
-            context = self._context(moment.beat)
-            args = cue_args(cue.args, context)
-            for target in group:
-                target.send(cue.osc_address, *args, at=moment.desired_time + target.latency)
-            if group is self._latency_groups("cue", cue.targets)[0][1]:
-                self._count_cue(cue, context)  # once per cue, not once per latency group
-            return next_cue_beat(trigger, self.sections, self.clock.beats_per_bar, moment.beat + 0.01)
-
-        return action
+        self.delivery.emit(kind, address, args, beat, only)
 
     # -- component hooks -----------------------------------------------------------------------
     def start(self, now: float) -> None:
         """Check bar cues, listen to the inputs note cues name, open control in and OSCQuery."""
-        for cue in self.cues.values():
-            if cue.at is not None and cue.at.beat >= self.clock.beats_per_bar + 1:
-                self.telemetry.event("warning", "osc", f"cue {cue.name!r}: beat {cue.at.beat:g} is past the end "
-                                     f"of a {self.clock.beats_per_bar}-beat bar; it falls in the next bar")
+        self.cue_engine.warn_about_bar_cues()
         self._route_note_inputs()
         if self._commands is not None:
             self.service.start(self._commands)
@@ -285,7 +193,7 @@ class OscOutput(Component):
     def _route_note_inputs(self) -> None:
         if self._route is None:
             return
-        sources = {c.note.source for c in self.cues.values() if c.note is not None}
+        sources = self.cue_engine.note_sources()
         if not sources:
             return
         ports = self._input_ports()
@@ -302,11 +210,11 @@ class OscOutput(Component):
     def on_transport(self, change: TransportChange) -> None:
         """Clock messages, and bar cues rescheduled from the new position (or dropped on stop)."""
         self.clock_messages.on_transport(change)
-        self.scheduler.cancel(CUE_TAG)
         if change.kind == "stop":
+            self.cue_engine.reschedule(None)
             self.scheduler.cancel(EVENT_TAG)  # hits and notes of a stopped song are stale
         else:
-            self._schedule_bar_cues(change.beat)
+            self.cue_engine.reschedule(change.beat)
 
     def panic(self) -> None:
         """Drop pending hits, notes and states: what they mirror has just been silenced (bar cues stay)."""
@@ -324,8 +232,8 @@ class OscOutput(Component):
                          "latency_ms": round(t.latency * 1000, 1), "sent": t.stats.sent, "errors": t.stats.errors,
                          "dropped_unresolved": t.stats.dropped_unresolved, "last_error": t.stats.last_error}
                         for t in self.targets],
-            "cues_fired": self.cues_fired,
-            "cues": list(self.recent_cues),
+            "cues_fired": self.cue_engine.fired,
+            "cues": list(self.cue_engine.recent),
             "beat_late_ms_max": round(max(late) * 1000, 3) if late else 0.0,
             "stale_beats_skipped": self.clock_messages.skipped,
         }
