@@ -14,7 +14,7 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
   the OSC part's `drum_hit(voice, velocity 0..1, beat)` (OSC `/drumbridge/drum/<voice>`) here.
 - A responder answers into the drum when the set file says `[drum] input = "<responder name>"`:
   `Show` hands `drum.play` to the responder (see `bridge.drum.wiring.wire_drum`).
-- Commands (bridge.commands): `drum.reconnect()`, `drum.test(motor, velocity)`,
+- Commands (bridge.commands, made by `rig.RigCommands`): `drum.reconnect()`, `drum.test(motor, velocity)`,
   `drum.calibrate(motor, forward_ms, pause_ms, back_ms, latency_ms, save)`, `drum.save()`,
   `drum.status()`.
 - Telemetry topic `drum`: link_state (connected/searching/disconnected; silent: the open port's board
@@ -25,5 +25,6 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
 Modules: `protocol` (the byte table, mirrored from firmware/drumbridge/src/protocol.h), `config` (`[drum]`),
 `ports` (find/open the serial port), `transport` (reader/writer threads, reconnect), `silence` (the reply
 timeout), `drum` (the
-component), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
+component: notes to strikes), `board` (the conversation with the board: hello, boot, calibration push,
+heartbeat, refusal), `motor_state` (what the host knows per motor), `rig` (the drum.* commands), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
 """

@@ -123,7 +123,7 @@ def test_reboot_is_counted_and_calibration_pushed_again() -> None:
     rig.link.receive(REBOOT)
     rig.run(3.1)
     assert (rig.sent(cal0), rig.sent(note_map), rig.drum.reboots) == (3, 3, 1)
-    assert rig.drum.boot is not None and rig.drum.boot.reset_causes == ("watchdog",)
+    assert rig.drum.board.boot is not None and rig.drum.board.boot.reset_causes == ("watchdog",)
     rig.engine.publish(3.1)
     state = rig.engine.telemetry.get("drum")
     assert state["reboots"] == 1 and state["firmware"] == "1.0.0" and state["link_state"] == "connected"
@@ -167,14 +167,14 @@ def test_restrike_inside_min_interval_is_refused_per_motor() -> None:
 
 def test_test_strike_refusal_from_the_board_counts_for_that_motor() -> None:
     rig = Rig()
-    rig.drum.test(2, 90)
-    rig.drum.test(3, 90)
+    rig.drum.rig.test(2, 90)
+    rig.drum.rig.test(3, 90)
     assert rig.sent(p.test_strike(2, 90)) == 1
     rig.link.receive(bytes.fromhex("F0 7D 60 07 06 F7 F0 7D 60 07 00 F7"))
     rig.run(0.1)
     assert rig.drum.motors[2].refused == 1 and rig.drum.motors[3].strikes == 1
     with pytest.raises(ValueError, match="motor 9"):
-        rig.drum.test(9, 90)
+        rig.drum.rig.test(9, 90)
 
 
 def test_hits_reach_listeners_with_voice_and_beat_and_telemetry_counts_them() -> None:

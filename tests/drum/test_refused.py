@@ -21,7 +21,7 @@ def test_unknown_protocol_gets_no_notes_no_calibration_and_one_clear_error() -> 
     assert rig.drum.link_state == "refused"
     assert sysex_sent(rig) == {p.CMD_HELLO}  # no map, no calibration, no status polls
     assert not rig.drum.hit_now(36, 100) and rig.drum.dropped_notes == 1 and rig.notes() == []
-    rig.drum.test(0)
+    rig.drum.rig.test(0)
     rig.drum.panic()
     assert sysex_sent(rig) == {p.CMD_HELLO}
     errors = [e.message for e in rig.engine.telemetry.recent("error")]

@@ -117,7 +117,7 @@ def test_unplug_drops_notes_and_replug_reconnects_within_a_second(show: Show, so
 
 
 def test_reboot_notice_pushes_calibration_again(show: Show, socat_cable: SocatCable) -> None:
-    show.drum.boot_grace = 0.3  # the fake does not reset when its port opens
+    show.drum.board.boot_grace = 0.3  # the fake does not reset when its port opens
     board = FakeBoard(socat_cable.b)
     try:
         assert board.wait(lambda b: b.commands(p.CMD_CAL_SET) and b.cal[0].forward_ms == 35, 3.0)

@@ -81,7 +81,7 @@ def test_commands_and_runtime_calibration_survive_a_reboot() -> None:
     assert show.drum.reboots == 1
     assert sum(1 for _, b in link.written if b == p.cal_get(0)) == 2  # motor 0's timings: the board's own
     with pytest.raises(Exception, match="forward_ms"):
-        show.drum.calibrate(0, forward_ms=5000)
+        show.drum.rig.calibrate(0, forward_ms=5000)
     show.engine.publish(5.1)
     assert "drum" in show.telemetry.snapshot()["state"]
 
