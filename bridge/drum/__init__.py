@@ -24,7 +24,7 @@ For other parts of the show (responders, OSC, the dashboard), everything on the 
 
 Modules: `protocol` (the byte table, mirrored from firmware/drumbridge/src/protocol.h), `config` (`[drum]`),
 `ports` (find/open the serial port), `transport` (reader/writer threads, reconnect), `silence` (the reply
-timeout), `drum` (the
-component: notes to strikes), `board` (the conversation with the board: hello, boot, calibration push,
-heartbeat, refusal), `motor_state` (what the host knows per motor), `rig` (the drum.* commands), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
+timeout), `drum` (the component: notes to strikes), `board` (the conversation with the board: hello,
+boot, calibration push, heartbeat, refusal), `motor_state` (what the host knows per motor), `rig` (the
+drum.* commands), `client` (blocking request/reply for `drumbridge drum`), `sim` (the simavr simulator).
 """
