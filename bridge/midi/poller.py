@@ -8,6 +8,9 @@ graph misses messages, and under a long show rtmidi's input thread was seen to c
 callback rtmidi queues messages lock-free on its thread; this poller drains those queues every
 `period` s. Arrival times stay honest because `ArrivalSmoother` anchors the driver's own message
 spacing to the earliest arrival seen, and the poll adds at most one period of reaction delay.
+After `quiet_after` s with no message on any input (no clock running: Live stopped, or an internal
+clock show between calls) it polls every `quiet_period` s instead, and goes back to `period` with the
+first message; a running MIDI clock (a tick every 21 ms at 120 BPM) keeps it at `period`.
 """
 
 from __future__ import annotations
@@ -17,22 +20,30 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bridge.midi.stream import FLUSH_MARKER
+
 Event = tuple[list[int], float]
 OnMessage = Callable[[Event], None]
 
 PERIOD = 0.001
+QUIET_PERIOD = 0.01
+QUIET_AFTER = 0.5
 
 
 class InputPoller:
     """Drains the queues of registered rtmidi inputs on a daemon thread that runs while any is registered."""
 
-    def __init__(self, period: float = PERIOD) -> None:
+    def __init__(self, period: float = PERIOD, quiet_period: float = QUIET_PERIOD,
+                 quiet_after: float = QUIET_AFTER) -> None:
         self.period = period
+        self.quiet_period = quiet_period
+        self.quiet_after = quiet_after
         self._inputs: dict[int, tuple[Any, OnMessage]] = {}
         self._lock = threading.Lock()  # held for each pass, so `remove` returns only when the handle is free
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.handler_errors = 0
+        self.quiet = False  # polling every quiet_period: no input for quiet_after s
         self.last_handler_error: str | None = None
 
     def add(self, rt: Any, on_message: OnMessage) -> None:
@@ -50,12 +61,13 @@ class InputPoller:
             self._inputs.pop(id(rt), None)
 
     def drain(self) -> int:
-        """One pass over every input; the number of messages delivered."""
+        """One pass over every input; the number of messages delivered (not counting lone flush markers)."""
         delivered = 0
         with self._lock:
             for rt, on_message in list(self._inputs.values()):
                 while (event := rt.get_message()) is not None:
-                    delivered += 1
+                    if tuple(event[0]) != FLUSH_MARKER:  # the SysEx flusher's marker back alone: not input
+                        delivered += 1
                     try:
                         on_message(event)
                     except Exception as error:  # a broken handler must not stop the other ports' input
@@ -64,6 +76,7 @@ class InputPoller:
         return delivered
 
     def _run(self) -> None:
+        last_message = time.monotonic()
         while True:
             with self._lock:
                 idle = not self._inputs
@@ -71,8 +84,11 @@ class InputPoller:
                 self._wake.clear()
                 self._wake.wait(1.0)
                 continue
-            self.drain()
-            time.sleep(self.period)
+            now = time.monotonic()
+            if self.drain():
+                last_message = now
+            self.quiet = now - last_message >= self.quiet_after
+            time.sleep(self.quiet_period if self.quiet else self.period)
 
 
 POLLER = InputPoller()

@@ -18,7 +18,7 @@ from bridge.midi.api import MidiUnavailable, chosen_api, drain_time, input_laten
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
 from bridge.midi.poller import POLLER
 from bridge.midi.rthandle import abandon
-from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, split_stream
+from bridge.midi.stream import CLOCK_TICK, FLUSH_MARKER, SYSEX_END, SYSEX_START, split_stream
 from bridge.midi.sysex_flush import SysexFlusher
 from bridge.midi.timestamps import ArrivalSmoother
 from bridge.timebase import TimeSource, monotonic_time
@@ -77,7 +77,9 @@ class RtInput(InputBase):
 
     def _on_message(self, event: tuple[list[int], float]) -> None:
         data, delta = event
-        self._last_arrival = arrival = self._time()
+        arrival = self._time()
+        if tuple(data) != FLUSH_MARKER:  # our own marker coming back alone is not input: the flusher backs off
+            self._last_arrival = arrival
         t = self._smoother.stamp(arrival, delta) - self.latency
         if data and (data[0] in (SYSEX_START, SYSEX_END) or len(data) > 3):
             self._on_bundle(data, t)

@@ -17,6 +17,8 @@ import rtmidi
 from bridge.midi.api import make_midi_out
 from bridge.midi.stream import FLUSH_MARKER
 
+LONG_SILENCE_INTERVAL = 0.5  # seconds between markers once an input has been silent for a second
+
 
 class SysexFlusher:
     """A thread that sends the flush marker to our own virtual input after `bound` s without input."""
@@ -45,10 +47,12 @@ class SysexFlusher:
     def _run(self) -> None:
         wait = self.bound
         while not self._stop.wait(wait):
-            idle = self._idle_for()
+            idle = self._idle_for()  # since the last real input (our marker coming back does not count)
             if idle >= self.bound:
                 self._send()
-                wait = self.bound
+                # every `bound` for the first second of silence, then every LONG_SILENCE_INTERVAL s: an idle
+                # show wakes nobody 20 times a second, and a SysEx stuck later still ends within that
+                wait = self.bound if idle < 1.0 else max(self.bound, LONG_SILENCE_INTERVAL)
             else:
                 wait = max(self.bound - idle, 0.001)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -71,6 +72,30 @@ def test_a_removed_input_is_not_read_again(jack_server: object) -> None:
         sender = ExternalOutput("drumbridge poll gone", client="poll-gone-2")
         sender.send([0x90, 61, 100])
         assert collected.wait_for(2)[1] == [0x90, 61, 100]  # the reopened port is read again
+    finally:
+        sender.close()
+        port.close()
+
+
+def test_an_idle_input_is_polled_gently_and_its_flush_markers_back_off(jack_server: object) -> None:
+    collected = Collected()
+    port = VirtualInput("drumbridge poll idle", collected)
+    sender = ExternalOutput("drumbridge poll idle", client="poll-idle")
+    try:
+        sender.send([0x90, 60, 100])
+        collected.wait_for(1)
+        wait_until(lambda: not POLLER.quiet)
+        # nothing but the SysEx flusher's own markers now: they are not input, so the poller goes quiet
+        wait_until(lambda: POLLER.quiet, timeout=3.0)
+        flusher = port._flusher
+        assert flusher is not None
+        wait_until(lambda: time.monotonic() - port._last_arrival > 1.1, timeout=3.0, interval=0.05)
+        before, started = flusher.flushes, time.monotonic()
+        wait_until(lambda: flusher.flushes >= before + 2, timeout=3.0)
+        assert time.monotonic() - started >= 0.5  # after a second of silence: a marker every 0.5 s, not every 50 ms
+        sender.send([0x90, 61, 100])  # real input again: the poller is back at its 1 ms period at once
+        collected.wait_for(2)
+        wait_until(lambda: not POLLER.quiet)
     finally:
         sender.close()
         port.close()
