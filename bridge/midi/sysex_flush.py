@@ -5,16 +5,22 @@ freeze a drumbridge input for good, realtime clock included. When an input has b
 `bound` seconds, a flusher sends drumbridge's own marker SysEx (`FLUSH_MARKER`) to it: if nothing was
 held the marker comes back alone and is ignored; if a SysEx was stuck, the held bytes come back and
 the input takes them apart (`split_stream`), dropping and counting the unterminated SysEx.
+
+The flusher is connected to the input only while it sends a marker. A JACK input with two sources
+is mixed down by jackd every cycle, and that path (not the single-source one) is where JACK2 was
+seen to hand over invalid buffers under load (`Jack::MidiBufferMixdown - invalid source buffer`;
+a show crashed reading such an event in rtmidi's input after 9 minutes of the soak).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import rtmidi
 
-from bridge.midi.api import make_midi_out
+from bridge.midi.api import drain_time, make_midi_out
 from bridge.midi.stream import FLUSH_MARKER
 
 LONG_SILENCE_INTERVAL = 0.5  # seconds between markers once an input has been silent for a second
@@ -31,15 +37,16 @@ class SysexFlusher:
         self._before = set(self._out.get_ports())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._target = ""  # the full JACK name of our input
 
     def connect(self, port_name: str) -> bool:
-        """Connect to our own input `port_name` (the one port of that name that appeared since we looked)."""
+        """Find our own input `port_name` (the one port of that name that appeared since we looked) and start."""
         assert self._out is not None
         ports = list(self._out.get_ports())
-        new = [i for i, p in enumerate(ports) if p not in self._before and p.split(":", 1)[-1] == port_name]
+        new = [p for p in ports if p not in self._before and p.split(":", 1)[-1] == port_name]
         if len(new) != 1:
             return False
-        self._out.open_port(new[0])
+        self._target = new[0]
         self._thread = threading.Thread(target=self._run, name=f"sysex flush {port_name}", daemon=True)
         self._thread.start()
         return True
@@ -57,10 +64,21 @@ class SysexFlusher:
                 wait = max(self.bound - idle, 0.001)
 
     def _send(self) -> None:
+        """Connect, send the marker, let JACK deliver it, disconnect: the input has one source again."""
+        out = self._out
+        if out is None:
+            return
         try:
-            if self._out is not None:
-                self._out.send_message(list(FLUSH_MARKER))
+            ports = list(out.get_ports())
+            if self._target not in ports:
+                return  # our input is being re-created (a jackd restart): the port watch sees to it
+            out.open_port(ports.index(self._target), "flush")
+            try:
+                out.send_message(list(FLUSH_MARKER))
                 self.flushes += 1
+                time.sleep(drain_time())  # delivered in the next JACK cycle, not after the port is gone
+            finally:
+                out.close_port()
         except (rtmidi.RtMidiError, ValueError):
             pass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 
@@ -96,6 +98,39 @@ def test_an_idle_input_is_polled_gently_and_its_flush_markers_back_off(jack_serv
         sender.send([0x90, 61, 100])  # real input again: the poller is back at its 1 ms period at once
         collected.wait_for(2)
         wait_until(lambda: not POLLER.quiet)
+    finally:
+        sender.close()
+        port.close()
+
+
+def sources_of(port_name: str) -> int:
+    """How many JACK ports are connected to our input `port_name` right now (jack_lsp -c)."""
+    lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True, timeout=10,
+                           env=dict(os.environ, JACK_NO_START_SERVER="1")).stdout.splitlines()
+    count, inside = 0, False
+    for line in lines:
+        if not line.startswith(" "):
+            inside = line.split(":", 1)[-1] == port_name
+        elif inside:
+            count += 1
+    return count
+
+
+def test_the_sysex_flusher_is_connected_only_while_it_sends(jack_server: object) -> None:
+    collected = Collected()
+    port = VirtualInput("drumbridge flush conn", collected)
+    sender = ExternalOutput("drumbridge flush conn", client="flush-conn-sender")
+    try:
+        sender.send([0x90, 60, 100])
+        collected.wait_for(1)
+        flusher = port._flusher
+        assert flusher is not None
+        before = flusher.flushes
+        wait_until(lambda: flusher.flushes >= before + 3, timeout=5.0)  # markers are going out
+        # jackd mixes down an input with two sources every cycle (where JACK2 handed over invalid buffers):
+        # between markers our input has exactly one source, the sender
+        seen = [sources_of("drumbridge flush conn") for _ in range(10)]
+        assert seen.count(1) >= 7 and max(seen) <= 2, seen
     finally:
         sender.close()
         port.close()
