@@ -295,6 +295,10 @@ def wait_for_port(name: str, source: bool = False, timeout: float = 30.0) -> Non
         probe.delete()
 
 
+class ShowDied(Exception):
+    """The show process ended before the clock did (its report is the argument)."""
+
+
 def soak(minutes: float, work: Path) -> dict[str, Any]:
     """Runs the whole soak; returns the JSON-able report."""
     from bridge.drum.sim import Simulator
@@ -354,6 +358,11 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
         after_minute: dict[str, float] | None = None
         while clock.poll() is None:
             time.sleep(1.0)
+            if show.poll() is not None:  # the show died mid-concert: say when and how, with its last words
+                err = (work / "show.err").read_text(errors="replace").splitlines()
+                raise ShowDied({"after_s": round(time.monotonic() - t_first, 1), "returncode": show.returncode,
+                                "signal": signal.Signals(-show.returncode).name if show.returncode < 0 else None,
+                                "stderr_tail": err[-15:]})
             for name, listener in listeners.items():
                 for data, t in listener.take():
                     ledgers[name].feed(data, t)
@@ -440,7 +449,11 @@ def main() -> int:
     faulthandler.enable()  # a crash in a C extension says where, on stderr
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(1))  # still stop jackd and the children
     with tempfile.TemporaryDirectory(prefix="drumbridge-soak-") as work:
-        report = soak(args.minutes, Path(work))
+        try:
+            report = soak(args.minutes, Path(work))
+        except ShowDied as died:
+            print(json.dumps({"bench": "soak", "minutes": args.minutes, "show_died": died.args[0]}, indent=2))
+            return 1
     print(json.dumps(report, indent=2))
     ok = (report["late_answers"] == 0 and report["stuck_notes"] == 0 and report["lost_beats"] == 0
           and not report["drum"]["motors_left_on"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import faulthandler
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -100,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # a crash in a C extension (rtmidi, libjack) mid-show says which threads were doing what, on stderr
+    faulthandler.enable(all_threads=True)
     try:
         return int(args.func(args) or 0)
     except CliError as error:

@@ -107,3 +107,27 @@ def test_two_signals_a_millisecond_apart_still_send_every_note_off_stop_and_drum
         elif d[0] in (0x89, 0x99):
             sounding.discard(d[1])
     assert not sounding  # every note-on got its note-off
+
+
+def test_a_crash_mid_show_says_where_every_thread_was(jack_server, tmp_path: Path) -> None:  # noqa: ANN001
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
+    show_set = tmp_path / "crash.toml"
+    show_set.write_text('[clock]\nsource = "internal"\nbpm = 120\noutput = "drumbridge clock out (crash test)"\n'
+                        '[[responders]]\nname = "crashdrums"\nmodel = "builtin:drums"\n')
+    process = subprocess.Popen([sys.executable, "-m", "bridge", "run", str(show_set), "--headless"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        ready = process.stderr.readline()
+        while ready and "running" not in ready:
+            ready = process.stderr.readline()
+        assert "running" in ready, ready
+        # SIGSEGV from outside reaches the same handler a fault inside rtmidi or libjack would
+        process.send_signal(signal.SIGSEGV)
+        _out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in err, err
+    assert err.count("Thread 0x") >= 3, err  # the engine, the poller and the others: each one's stack
