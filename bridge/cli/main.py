@@ -102,7 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     # a crash in a C extension (rtmidi, libjack) mid-show says which threads were doing what, on stderr
-    faulthandler.enable(all_threads=True)
+    try:
+        faulthandler.enable(all_threads=True)
+    except (AttributeError, OSError, ValueError):  # stderr is no file (called in-process, captured): no report
+        pass
     try:
         return int(args.func(args) or 0)
     except CliError as error:
