@@ -3,11 +3,11 @@
 python-rtmidi runs an input callback on the thread that received the message; on JACK that is the
 server's real-time process thread, and the callback must take the GIL there. Whenever another
 Python thread holds the GIL for a few milliseconds, the JACK cycle waits for it: the server
-times the client out (`Jack::MidiBufferMixdown - invalid source buffer`), every client of the
-graph misses messages, and under a long show rtmidi's input thread was seen to crash. Without a
-callback rtmidi queues messages lock-free on its thread; this poller drains those queues every
-`period` s. Arrival times stay honest because `ArrivalSmoother` anchors the driver's own message
-spacing to the earliest arrival seen, and the poll adds at most one period of reaction delay.
+times the client out (`Jack::MidiBufferMixdown - invalid source buffer`) and every client of the
+graph misses messages. Without a callback rtmidi queues messages lock-free on its thread; this
+poller drains those queues every `period` s. Arrival times stay honest because `ArrivalSmoother`
+anchors the driver's own message spacing to the earliest arrival seen, and the poll adds at most one
+period of reaction delay.
 After `quiet_after` s with no message on any input (no clock running: Live stopped, or an internal
 clock show between calls) it polls every `quiet_period` s instead, and goes back to `period` with the
 first message; a running MIDI clock (a tick every 21 ms at 120 BPM) keeps it at `period`.
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bridge.midi.stream import FLUSH_MARKER
+from bridge.midi.stream import is_flush_marker
 
 Event = tuple[list[int], float]
 OnMessage = Callable[[Event], None]
@@ -66,7 +66,7 @@ class InputPoller:
         with self._lock:
             for rt, on_message in list(self._inputs.values()):
                 while (event := rt.get_message()) is not None:
-                    if tuple(event[0]) != FLUSH_MARKER:  # the SysEx flusher's marker back alone: not input
+                    if not is_flush_marker(event[0]):  # the SysEx flusher's marker back alone: not input
                         delivered += 1
                     try:
                         on_message(event)

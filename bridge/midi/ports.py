@@ -18,7 +18,7 @@ from bridge.midi.api import MidiUnavailable, chosen_api, drain_time, input_laten
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
 from bridge.midi.poller import POLLER
 from bridge.midi.rthandle import abandon
-from bridge.midi.stream import CLOCK_TICK, FLUSH_MARKER, SYSEX_END, SYSEX_START, split_stream
+from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, is_flush_marker, split_stream
 from bridge.midi.sysex_flush import SysexFlusher
 from bridge.midi.timestamps import ArrivalSmoother
 from bridge.timebase import TimeSource, monotonic_time
@@ -78,7 +78,7 @@ class RtInput(InputBase):
     def _on_message(self, event: tuple[list[int], float]) -> None:
         data, delta = event
         arrival = self._time()
-        if tuple(data) != FLUSH_MARKER:  # our own marker coming back alone is not input: the flusher backs off
+        if not is_flush_marker(data):  # our own marker coming back alone is not input: the flusher backs off
             self._last_arrival = arrival
         t = self._smoother.stamp(arrival, delta) - self.latency
         if data and (data[0] in (SYSEX_START, SYSEX_END) or len(data) > 3):
@@ -164,10 +164,6 @@ class VirtualInput(RtInput):
             self._flusher = None
 
     def release(self) -> None:
-        # Our callback goes first: closing the flusher's JACK client is a server round trip made while
-        # holding the GIL, and a callback of ours waiting for the GIL meanwhile would stall the server.
-        if self._rt is not None:
-            POLLER.remove(self._rt)
         self._close_flusher()
         super().release()
 

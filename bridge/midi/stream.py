@@ -26,6 +26,11 @@ class SplitBytes:
     flushed: bool = False  # drumbridge's own flush marker was in the bundle
 
 
+def is_flush_marker(data: list[int] | tuple[int, ...]) -> bool:
+    """Whether `data` is drumbridge's own flush marker, alone (not input from anyone)."""
+    return len(data) == len(FLUSH_MARKER) and tuple(data) == FLUSH_MARKER
+
+
 def _length(status: int) -> int:
     if status < 0xF0:
         return _DATA_LENGTH[status & 0xF0]
@@ -53,7 +58,7 @@ def split_stream(data: list[int] | bytes | tuple[int, ...]) -> SplitBytes:
         if byte == SYSEX_END:
             if in_sysex:
                 current.append(byte)
-                if tuple(current) == FLUSH_MARKER:
+                if is_flush_marker(current):
                     out.flushed = True
                 else:
                     out.messages.append(current)

@@ -6,10 +6,10 @@ freeze a drumbridge input for good, realtime clock included. When an input has b
 held the marker comes back alone and is ignored; if a SysEx was stuck, the held bytes come back and
 the input takes them apart (`split_stream`), dropping and counting the unterminated SysEx.
 
-The flusher is connected to the input only while it sends a marker. A JACK input with two sources
-is mixed down by jackd every cycle, and that path (not the single-source one) is where JACK2 was
-seen to hand over invalid buffers under load (`Jack::MidiBufferMixdown - invalid source buffer`;
-a show crashed reading such an event in rtmidi's input after 9 minutes of the soak).
+The flusher is connected to the input only while it sends a marker, so between markers the input
+has the one source the musician routed: jackd mixes down an input with two sources every cycle, and
+`Jack::MidiBufferMixdown - invalid source buffer` was seen on that path under load. (This did not
+cure the soak's crash in rtmidi's JACK input; see the session notes on issue 15.)
 """
 
 from __future__ import annotations
