@@ -41,7 +41,7 @@ from bridge.osc.advertise import Advertiser
 from bridge.osc.clock_messages import ClockOscPublisher
 from bridge.osc.config import OscConfig
 from bridge.osc.control import OscControl
-from bridge.osc.cue_engine import CUE_TAG, CueEngine
+from bridge.osc.cue_engine import CueEngine
 from bridge.osc.delivery import EVENT_TAG, OscDelivery
 from bridge.osc.oscquery import OscQueryServer
 from bridge.osc.service import ControlService, Namespace
@@ -51,7 +51,6 @@ from bridge.services import NoteSource
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource, monotonic_time
 
-__all__ = ["CUE_TAG", "EVENT_TAG", "OscOutput", "address_part", "wall_clock_mapping"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 MidiRoute = Callable[[str, Callable[[mido.Message, float], None]], None]
@@ -110,10 +109,6 @@ class OscOutput(Component):
     @property
     def advertiser(self) -> Advertiser | None:
         return self.service.advertiser
-
-    @property
-    def cues_fired(self) -> int:
-        return self.cue_engine.fired
 
     def _namespace(self) -> Namespace:
         return Namespace(sorted(self.responders), sorted(self.voices), list(self.cue_engine.cues.values()))
