@@ -6,6 +6,8 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,6 +17,21 @@ from tests.midi.collect import Collected
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
+
+
+@contextmanager
+def input_with_sender(name: str, client: str) -> Iterator[tuple[VirtualInput, ExternalOutput, Collected]]:
+    """Our virtual input `name` and another client sending to it, once a first note has come through."""
+    collected = Collected()
+    port = VirtualInput(name, collected)
+    sender = ExternalOutput(name, client=client)
+    try:
+        sender.send([0x90, 60, 100])
+        collected.wait_for(1)
+        yield port, sender, collected
+    finally:
+        sender.close()
+        port.close()
 
 
 def test_handlers_run_on_the_poller_thread_not_jacks(jack_server: object) -> None:
@@ -60,32 +77,21 @@ def test_a_handler_that_raises_is_counted_and_the_other_ports_keep_their_input(j
 
 
 def test_a_removed_input_is_not_read_again(jack_server: object) -> None:
-    collected = Collected()
-    port = VirtualInput("drumbridge poll gone", collected)
-    sender = ExternalOutput("drumbridge poll gone", client="poll-gone")
-    try:
-        sender.send([0x90, 60, 100])
-        collected.wait_for(1)
+    with input_with_sender("drumbridge poll gone", "poll-gone") as (port, _sender, collected):
         handle = port._rt
         port.release()  # removed from the poller, closed and deleted: the poller must never touch it again
         assert handle is not None and all(rt is not handle for rt, _ in POLLER._inputs.values())
         port.reopen()
-        sender.close()
-        sender = ExternalOutput("drumbridge poll gone", client="poll-gone-2")
-        sender.send([0x90, 61, 100])
-        assert collected.wait_for(2)[1] == [0x90, 61, 100]  # the reopened port is read again
-    finally:
-        sender.close()
-        port.close()
+        again = ExternalOutput("drumbridge poll gone", client="poll-gone-2")  # the first lost its connection
+        try:
+            again.send([0x90, 61, 100])
+            assert collected.wait_for(2)[1] == [0x90, 61, 100]  # the reopened port is read again
+        finally:
+            again.close()
 
 
 def test_an_idle_input_is_polled_gently_and_its_flush_markers_back_off(jack_server: object) -> None:
-    collected = Collected()
-    port = VirtualInput("drumbridge poll idle", collected)
-    sender = ExternalOutput("drumbridge poll idle", client="poll-idle")
-    try:
-        sender.send([0x90, 60, 100])
-        collected.wait_for(1)
+    with input_with_sender("drumbridge poll idle", "poll-idle") as (port, sender, collected):
         wait_until(lambda: not POLLER.quiet)
         # nothing but the SysEx flusher's own markers now: they are not input, so the poller goes quiet
         wait_until(lambda: POLLER.quiet, timeout=3.0)
@@ -98,9 +104,6 @@ def test_an_idle_input_is_polled_gently_and_its_flush_markers_back_off(jack_serv
         sender.send([0x90, 61, 100])  # real input again: the poller is back at its 1 ms period at once
         collected.wait_for(2)
         wait_until(lambda: not POLLER.quiet)
-    finally:
-        sender.close()
-        port.close()
 
 
 def sources_of(port_name: str) -> int:
@@ -117,20 +120,12 @@ def sources_of(port_name: str) -> int:
 
 
 def test_the_sysex_flusher_is_connected_only_while_it_sends(jack_server: object) -> None:
-    collected = Collected()
-    port = VirtualInput("drumbridge flush conn", collected)
-    sender = ExternalOutput("drumbridge flush conn", client="flush-conn-sender")
-    try:
-        sender.send([0x90, 60, 100])
-        collected.wait_for(1)
+    with input_with_sender("drumbridge flush conn", "flush-conn-sender") as (port, _sender, _collected):
         flusher = port._flusher
         assert flusher is not None
         before = flusher.flushes
         wait_until(lambda: flusher.flushes >= before + 3, timeout=5.0)  # markers are going out
-        # jackd mixes down an input with two sources every cycle (where JACK2 handed over invalid buffers):
-        # between markers our input has exactly one source, the sender
+        # jackd mixes down an input with two sources every cycle: between markers our input has exactly
+        # one source, the sender
         seen = [sources_of("drumbridge flush conn") for _ in range(10)]
         assert seen.count(1) >= 7 and max(seen) <= 2, seen
-    finally:
-        sender.close()
-        port.close()
