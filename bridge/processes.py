@@ -6,7 +6,27 @@ import ctypes
 import signal
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable
+from typing import IO
+
+
+def keep_tail(stream: IO[bytes] | None, lines: deque[str], name: str) -> threading.Thread:
+    """Read a helper's output pipe to its end on a daemon thread, keeping its last lines in `lines`.
+
+    A pipe nobody reads fills up (64 KB) and then blocks the helper on its next write.
+    """
+    def read() -> None:
+        if stream is None:
+            return
+        with stream:
+            for line in stream:
+                lines.append(line.decode(errors="replace").rstrip())
+
+    thread = threading.Thread(target=read, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from threading import Thread
 from typing import IO
 
-from bridge.processes import die_with_parent, terminate
+from bridge.processes import die_with_parent, keep_tail, terminate
 
 # the checkout's firmware/ (DRUMBRIDGE_FIRMWARE_DIR points elsewhere, e.g. a build tree)
 FIRMWARE_DIR = Path(os.environ.get("DRUMBRIDGE_FIRMWARE_DIR") or Path(__file__).resolve().parents[2] / "firmware")
@@ -74,7 +74,7 @@ class Simulator:
         cmd = self.command()
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE if self.trace else subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, preexec_fn=die_with_parent())
-        Thread(target=self._drain, daemon=True).start()
+        keep_tail(self.process.stderr, self._stderr, "simulator stderr")
         if self.trace is not None:
             self._trace_thread = Thread(target=self._write_trace, args=(self.process.stdout,), daemon=True)
             self._trace_thread.start()
@@ -87,11 +87,6 @@ class Simulator:
             time.sleep(0.01)
         self.stop()
         raise SimulatorError(f"simulator made no pty at {self.link} within {timeout:g} s: {self.stderr_tail()}")
-
-    def _drain(self) -> None:
-        assert self.process is not None and self.process.stderr is not None
-        for line in self.process.stderr:
-            self._stderr.append(line.decode(errors="replace").rstrip())
 
     def _write_trace(self, rows: IO[bytes]) -> None:
         assert self.trace is not None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 import time
 from collections import deque
 from types import TracebackType
 
 from bridge.midi.jack_registry import reclaim_stale_servers
-from bridge.processes import die_with_parent, terminate
+from bridge.processes import die_with_parent, keep_tail, terminate
 
 
 class JackServer:
@@ -37,9 +36,7 @@ class JackServer:
                                         preexec_fn=die_with_parent())
         # jackd talks on stdout for as long as it runs (xruns, clients that misbehave); a pipe nobody
         # reads fills up after a few thousand lines and then jackd blocks on it, freezing every client
-        self._reader = threading.Thread(target=self._drain, args=(self.process,), name=f"jackd {self.name} output",
-                                        daemon=True)
-        self._reader.start()
+        self._reader = keep_tail(self.process.stdout, self._output, f"jackd {self.name} output")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -50,13 +47,6 @@ class JackServer:
             time.sleep(0.02)  # waiting for an external process to come up, not for our own behaviour
         self.stop()
         raise RuntimeError(f"jackd server {self.name!r} not ready after {timeout} s")
-
-    def _drain(self, process: subprocess.Popen[bytes]) -> None:
-        if process.stdout is None:
-            return
-        with process.stdout:
-            for line in process.stdout:
-                self._output.append(line.decode(errors="replace").rstrip())
 
     def output(self) -> str:
         """jackd's last lines of output (its error when it would not start)."""
@@ -69,7 +59,7 @@ class JackServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        terminate(self.process)  # the drain thread sees the end of its output and closes the pipe
+        terminate(self.process)  # the reading thread sees the end of its output and closes the pipe
         self.process = None
 
     def __enter__(self) -> JackServer:
