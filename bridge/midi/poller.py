@@ -26,7 +26,7 @@ Event = tuple[list[int], float]
 OnMessage = Callable[[Event], None]
 
 PERIOD = 0.001
-QUIET_PERIOD = 0.01
+QUIET_PERIOD = 0.002  # the first message after a silence (Live's Start) is stamped at most this late
 QUIET_AFTER = 0.5
 
 
