@@ -125,6 +125,9 @@ def test_the_sysex_flusher_is_connected_only_while_it_sends(jack_server: object)
         assert flusher is not None
         before = flusher.flushes
         wait_until(lambda: flusher.flushes >= before + 3, timeout=5.0)  # markers are going out
+        # a marker every 0.5 s from now on: samples taken by jack_lsp (tens of ms each) cannot keep
+        # landing on one, as they can on the 50 ms markers of the first second
+        wait_until(lambda: time.monotonic() - port._last_arrival > 1.1, timeout=3.0, interval=0.05)
         # jackd mixes down an input with two sources every cycle: between markers our input has exactly
         # one source, the sender
         seen = [sources_of("drumbridge flush conn") for _ in range(10)]
