@@ -147,8 +147,9 @@ class Engine:
         return min(times)
 
     def panic(self) -> None:
-        """Silence every component now."""
-        for component in self.components:
+        """Silence every component now, the last added first: responders release their own notes before
+        the ports' panic sweeps up what is left (else every sounding note got two note-offs)."""
+        for component in reversed(self.components):
             try:
                 component.panic()
             except Exception:

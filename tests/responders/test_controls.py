@@ -68,6 +68,21 @@ def test_panic_cc_sends_note_offs_now_and_drops_the_answer() -> None:
     assert len(out.sent) == count
 
 
+def test_a_stop_sends_one_note_off_per_sounding_note_then_all_notes_off() -> None:
+    rig = toy_rig()
+    rig.run(8.01, CALL)
+    out = rig.ports.outputs["drumbridge drums out"]
+    sounding = sorted(out.sounding.notes)
+    assert sounding
+    before = len(out.sent)
+    rig.show.commands.submit("transport", "stop")
+    rig.run(8.2)
+    after = [d for _, d in out.sent[before:]]
+    offs = sorted((d[0] & 0x0F, d[1]) for d in after if d[0] & 0xF0 == 0x80)
+    assert offs == sounding  # each once: the responder releases its notes, the port's panic finds none left
+    assert after[-1] == [0xB9, 123, 0]
+
+
 def test_loop_repeats_the_last_answer_and_mutate_changes_it() -> None:
     rig = toy_rig()
     rig.run(9.0, [*CALL, *cc(8.5, 23, 127)])  # loop on while the first answer plays
