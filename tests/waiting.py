@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 
@@ -37,3 +37,15 @@ def describe(condition: Callable[..., object]) -> str:
         return inspect.getsource(condition).strip()
     except (OSError, TypeError):
         return getattr(condition, "__qualname__", repr(condition))
+
+
+def read_until(stream: IO[str], text: str) -> str:
+    """Read lines from a process's stream (its stderr, say) until one contains `text`; return them all.
+
+    Raises AssertionError with what was read when the stream ends first (the process exited)."""
+    lines = []
+    while line := stream.readline():
+        lines.append(line)
+        if text in line:
+            return "".join(lines)
+    raise AssertionError(f"the stream ended before a line with {text!r}; it said: {''.join(lines)!r}")

@@ -14,6 +14,7 @@ import pytest
 from bridge.drum import protocol as p
 from bridge.midi.ports import ExternalInput
 from tests.drum.fake_board import FakeBoard
+from tests.waiting import read_until
 
 pytestmark = pytest.mark.jack
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -30,10 +31,8 @@ def test_run_then_ctrl_c_stops_cleanly(jack_server, tmp_path: Path) -> None:  # 
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
-        ready = process.stderr.readline()
-        while ready and "running" not in ready:  # other shows on this machine may hold the OSC port: a warning
-            ready = process.stderr.readline()
-        assert "running" in ready and "ready in" in ready, ready
+        ready = read_until(process.stderr, "running")  # other shows here may hold the OSC port: a warning first
+        assert "ready in" in ready, ready
         listener = ExternalInput("drumbridge clock out (run test)", client="fake-live")
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and len(listener.received) < 48:
@@ -69,10 +68,7 @@ def test_two_signals_a_millisecond_apart_still_send_every_note_off_stop_and_drum
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
-        ready = process.stderr.readline()
-        while ready and "running" not in ready:  # other shows on this machine may hold the OSC port: a warning
-            ready = process.stderr.readline()
-        assert "running" in ready, ready
+        read_until(process.stderr, "running")
         clock = ExternalInput("drumbridge clock out (signals)", client="fake-live-clock")
         notes = ExternalInput("drumbridge sigtest out", client="fake-live-track")
         deadline = time.monotonic() + 10
@@ -118,10 +114,7 @@ def test_a_crash_mid_show_says_where_every_thread_was(jack_server, tmp_path: Pat
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
-        ready = process.stderr.readline()
-        while ready and "running" not in ready:
-            ready = process.stderr.readline()
-        assert "running" in ready, ready
+        read_until(process.stderr, "running")
         # SIGSEGV from outside reaches the same handler a fault inside rtmidi or libjack would
         process.send_signal(signal.SIGSEGV)
         _out, err = process.communicate(timeout=20)
