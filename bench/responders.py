@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bridge.midi.factory import RtMidiPorts  # noqa: E402
 from bridge.midi.jack_server import JackServer  # noqa: E402
 from bridge.midi.ports import ExternalInput  # noqa: E402
-from bridge.responders.responder import AnswerRecord  # noqa: E402
+from bridge.responders.answer import AnswerRecord  # noqa: E402
 from bridge.runner import RealtimeRunner  # noqa: E402
 from bridge.setfile import parse_set  # noqa: E402
 from bridge.show import Show  # noqa: E402
@@ -78,7 +78,7 @@ def run(bpm: float, seconds: float, drums: Path, keys: Path,
     answers: list[AnswerRecord] = []
     for responder in show.responders:
         responder.answer_listeners.append(answers.append)
-        for generator in responder.generators:  # as if the band played nothing in the first seconds
+        for generator in responder.settings.generators:  # as if the band played nothing in the first seconds
             getattr(generator, "warm_up", lambda: None)()
     runner = RealtimeRunner(show.engine, monotonic_time)
     listeners = [ExternalInput(r.config.output_port, monotonic_time, client=f"bench-{r.name}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from bridge.midi.factory import MemoryPorts, OutputPort, PortFactory, PortName, as_spec
 from bridge.record.format import Record
-from bridge.responders.responder import AnswerRecord
+from bridge.responders.answer import AnswerRecord
 from bridge.responders.worker import VirtualWorker, fixed_cost
 from bridge.runner import run_virtual
 from bridge.setfile import ShowConfig, parse_set

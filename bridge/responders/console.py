@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bridge.responders.responder import AnswerRecord, Responder
+from bridge.responders.answer import AnswerRecord
+from bridge.responders.responder import Responder
 
 
 class AnswerPrinter:

@@ -11,7 +11,8 @@ from bridge.flags import parse_flag
 from bridge.responders.caller import DemoCaller
 from bridge.responders.config import ResponderConfig
 from bridge.responders.loader import ModelLoader
-from bridge.responders.responder import TEMPERATURE_RANGE, Responder
+from bridge.responders.responder import Responder
+from bridge.responders.settings import TEMPERATURE_RANGE
 from bridge.services import PortOpener, ResponderSink, WorkerFactory
 from bridge.telemetry import Telemetry
 from bridge.timebase import TimeSource
@@ -32,7 +33,7 @@ def build_responders(configs: list[ResponderConfig], *, engine: Engine, ports: P
         ports.open_input(config.input_spec)
         responder = Responder(config, loaded[config.name], engine.scheduler, output.send, telemetry,
                               workers(config.name), time_source)
-        responder.groove = grooves[config.name]
+        responder.set_groove(grooves[config.name])
         engine.add(responder)
         engine.route(config.input_port, responder.on_midi)
         if config.demo_call is not None:

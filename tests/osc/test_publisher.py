@@ -165,9 +165,9 @@ def test_answer_notes_of_the_shows_responders_are_heard_without_their_help(video
     video, notes = video_and_notes
     show, time = make_show(set_text(video, notes) + RESPONDERS)
     drums, quiet = show.responders
-    assert len(drums.note_listeners) == 1 and len(quiet.note_listeners) == 1  # "notes" target: every responder
+    assert len(drums.player.note_listeners) == 1 and len(quiet.player.note_listeners) == 1  # "notes" target: every responder
     show.engine.start(time())
-    drums.note_listeners[0](64, 127, 4.0)  # as the responder tells an answer note, ahead of its beat
+    drums.player.note_listeners[0](64, 127, 4.0)  # as the responder tells an answer note, ahead of its beat
     run_capturing(show.engine, time, 3.0, [video, notes])
     origin = show.clock.time_at(0.0)
     (note,) = notes.at("/drumbridge/responder/drums/note")
@@ -180,4 +180,4 @@ def test_responders_are_not_listened_to_when_nothing_needs_their_notes() -> None
     show, time = make_show(f'[clock]\nsource = "internal"\n[[osc.targets]]\nname = "v"\nhost = "127.0.0.1"\n'
                            f'port = {rx.port}\n' + RESPONDERS)
     rx.close()
-    assert [r.note_listeners for r in show.responders] == [[], []]
+    assert [r.player.note_listeners for r in show.responders] == [[], []]

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bridge.midi.factory import MemoryPorts
+from bridge.responders.answer import AnswerRecord
 from bridge.responders.loader import with_models
-from bridge.responders.responder import AnswerRecord, Responder
+from bridge.responders.responder import Responder
 from bridge.responders.worker import ModelledCost, VirtualWorker
 from bridge.runner import run_virtual
 from bridge.setfile import parse_set

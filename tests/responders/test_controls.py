@@ -21,7 +21,7 @@ def test_cc_temperature_bars_model_and_mute() -> None:
     rig.run(1.0, [*cc(0.1, 20, 127), *cc(0.2, 21, 1), *cc(0.3, 22, 4), *cc(0.4, 26, 1), *cc(0.5, 25, 127)])
     r = rig.responder
     assert r.temperature == pytest.approx(2.0)
-    assert (r.call_bars, r.answer_bars) == (1, 4)
+    assert (r.settings.call_bars, r.settings.answer_bars) == (1, 4)
     assert r.generator.name == "other"
     assert r.muted
     rig.run(2.0, cc(1.5, 25, 0))
@@ -113,7 +113,7 @@ def test_commands_do_what_the_cc_do() -> None:
     commands.submit("responder.loop", "drums", "on")
     rig.run(0.5)
     r = rig.responder
-    assert (r.temperature, r.call_bars, r.answer_bars, r.generator.name, r.muted, r.looping) == \
+    assert (r.temperature, r.settings.call_bars, r.settings.answer_bars, r.generator.name, r.muted, r.settings.looping) == \
         (1.25, 4, 1, "other", True, True)
     commands.submit("responder.model", "drums", 0)
     commands.submit("responder.mute", "drums", False)
@@ -136,7 +136,7 @@ def test_bad_command_arguments_are_reported_not_fatal() -> None:
     rig.run(1.0)
     errors = " ".join(e.message for e in rig.show.telemetry.recent("error"))
     assert "call bars must be 1..16" in errors and "no responder 'nobody'" in errors and "not 7" in errors
-    assert rig.responder.call_bars == 2
+    assert rig.responder.settings.call_bars == 2
 
 
 def test_state_changes_go_out_as_osc(oscdump) -> None:  # noqa: ANN001 - the rig fixture
@@ -159,6 +159,6 @@ def test_bundle_models_are_selected_by_short_name_or_by_spec() -> None:
     assert r.generator.name == "drum_kit_small_wrapped"
     rig.show.commands.submit("responder.model", "drums", str(SMALL_DRUMS))
     rig.run(1.0)
-    assert r.model_index == 0
+    assert r.settings.model_index == 0
     rig.show.engine.publish(rig.time())
     assert rig.show.telemetry.get("responder.drums")["models"] == ["drum_kit_small_first", "drum_kit_small_wrapped"]

@@ -51,9 +51,9 @@ models = ["test:osc-other"]
         send("unmute")
         wait_until(lambda: not r.muted)
         send("loop", "i", "1")
-        wait_until(lambda: r.looping)
+        wait_until(lambda: r.settings.looping)
         send("bars", "ii", "1", "4")
-        wait_until(lambda: (r.call_bars, r.answer_bars) == (1, 4))
+        wait_until(lambda: (r.settings.call_bars, r.settings.answer_bars) == (1, 4))
         send("model", "s", "other")
         wait_until(lambda: r.generator.name == "other")
         send("temperature", "f", "9.0")  # out of range: clamped, and said so
