@@ -165,7 +165,8 @@ def test_answer_notes_of_the_shows_responders_are_heard_without_their_help(video
     video, notes = video_and_notes
     show, time = make_show(set_text(video, notes) + RESPONDERS)
     drums, quiet = show.responders
-    assert len(drums.player.note_listeners) == 1 and len(quiet.player.note_listeners) == 1  # "notes" target: every responder
+    # a "notes" target: every responder is listened to
+    assert len(drums.player.note_listeners) == 1 and len(quiet.player.note_listeners) == 1
     show.engine.start(time())
     drums.player.note_listeners[0](64, 127, 4.0)  # as the responder tells an answer note, ahead of its beat
     run_capturing(show.engine, time, 3.0, [video, notes])

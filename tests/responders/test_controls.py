@@ -113,7 +113,8 @@ def test_commands_do_what_the_cc_do() -> None:
     commands.submit("responder.loop", "drums", "on")
     rig.run(0.5)
     r = rig.responder
-    assert (r.temperature, r.settings.call_bars, r.settings.answer_bars, r.generator.name, r.muted, r.settings.looping) == \
+    s = r.settings
+    assert (r.temperature, s.call_bars, s.answer_bars, r.generator.name, r.muted, s.looping) == \
         (1.25, 4, 1, "other", True, True)
     commands.submit("responder.model", "drums", 0)
     commands.submit("responder.mute", "drums", False)
