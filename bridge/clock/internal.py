@@ -57,6 +57,8 @@ class InternalClock:
         """Start (or continue) the song at `beat`; the first beat lands on the next tick of the grid."""
         if self._transport is Transport.RUNNING:
             return
+        if self.send is None and self._next_tick_time is not None and self._next_tick_time < now:
+            self._skip_grid(now, inclusive=True)  # not polled on every tick: bring the grid up to now
         first_tick = self._next_tick_time if self._next_tick_time is not None and self._next_tick_time >= now else now
         self._anchor_time = first_tick
         self._anchor_beat = beat
@@ -93,6 +95,11 @@ class InternalClock:
         """Send the clock ticks that are due and return transport changes since the last poll."""
         if self._next_tick_time is None:
             self._next_tick_time = now
+        if self.send is None:  # nobody hears the ticks: jump the grid instead of walking it tick by tick
+            if self._next_tick_time <= now:
+                self._skip_grid(now, inclusive=False)
+            changes, self._changes = self._changes, []
+            return changes
         while self._next_tick_time <= now:
             self._emit([CLOCK])
             self.ticks_sent += 1
@@ -106,7 +113,23 @@ class InternalClock:
         return changes
 
     def next_wakeup(self, now: float) -> float:
+        """The next tick to send; without a MIDI clock output the clock needs no wake-ups of its own
+        (beats are arithmetic, and the scheduler wakes the engine for every event)."""
+        if self.send is None and self._next_tick_time is not None:
+            return math.inf
         return self._next_tick_time if self._next_tick_time is not None else now
+
+    def _skip_grid(self, now: float, inclusive: bool) -> None:
+        """Move the tick grid to its first tick after `now` (at or after it when `inclusive`)."""
+        assert self._next_tick_time is not None
+        if self._transport is Transport.RUNNING:
+            ticks = round(self.beat_at(now) * TICKS_PER_BEAT, 6)
+            index = math.ceil(ticks) if inclusive else math.floor(ticks) + 1
+            self._next_tick_time = self.time_at(index / TICKS_PER_BEAT)
+        else:
+            steps = round((now - self._next_tick_time) / self.tick_period, 6)
+            count = math.ceil(steps) if inclusive else math.floor(steps) + 1
+            self._next_tick_time += count * self.tick_period
 
     def _emit(self, data: list[int]) -> None:
         if self.send is not None:

@@ -58,3 +58,24 @@ def test_start_lands_on_the_running_tick_grid() -> None:
     clock.start(0.01)
     assert clock.time_at(0.0) == pytest.approx(0.5 / 24)
     assert sent == [[0xF8], [0xFA]]
+
+
+def test_without_a_clock_output_the_clock_wakes_nobody_and_keeps_its_grid() -> None:
+    """No MIDI clock out: no wake-up per tick (an idle show's CPU), yet Start and tempo land as with ticks sent."""
+    quiet, ticking = InternalClock(120.0), InternalClock(120.0, send=lambda data: None)
+    for clock in (quiet, ticking):
+        clock.poll(0.0)
+    assert quiet.next_wakeup(0.0) == math.inf and ticking.next_wakeup(0.0) == pytest.approx(0.5 / 24)
+    t = 0.0
+    while t < 3600.0:  # an hour stopped: the ticking clock walks its grid, the quiet one is polled once at the end
+        t = ticking.next_wakeup(t)
+        ticking.poll(t)
+    for when, clock in ((3600.013, quiet), (3600.013, ticking)):
+        clock.start(when)
+    assert quiet.time_at(0.0) == pytest.approx(ticking.time_at(0.0), abs=1e-6)
+    assert quiet.time_at(0.0) > 3600.013
+    for clock in (quiet, ticking):
+        clock.set_bpm(90.0, 3601.0)
+        clock.poll(3601.0)
+    assert quiet.time_at(8.0) == pytest.approx(ticking.time_at(8.0), abs=1e-6)
+    assert quiet.next_wakeup(3601.0) == math.inf
