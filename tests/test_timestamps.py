@@ -34,5 +34,16 @@ def test_a_nonsense_delta_restarts_the_anchor() -> None:
     smoother = ArrivalSmoother()
     assert smoother.stamp(1.0, 0.0) == 1.0
     assert smoother.stamp(1.02, 0.02) == pytest.approx(1.02)
-    assert smoother.stamp(9.0, 5.0) == 9.0  # a long silence: trust the arrival
-    assert smoother.stamp(9.0203, 0.02) == pytest.approx(9.02)
+    assert smoother.stamp(90.0, 85.0) == 90.0  # over a minute of silence: trust the arrival, not the old anchor
+    assert smoother.stamp(90.0203, 0.02) == pytest.approx(90.02)
+    assert smoother.stamp(90.05, -0.01) == 90.05  # a delta backwards is nonsense
+
+
+def test_the_first_message_after_a_silence_keeps_its_time_when_read_late() -> None:
+    """Live stops for half a minute; its Start is read 10 ms late (the poller is idle): stamped when it came."""
+    smoother = ArrivalSmoother()
+    sent = list(np.arange(200) * 0.02) + [200 * 0.02 + 30.0]
+    for k, t in enumerate(sent[:-1]):
+        smoother.stamp(t + 0.0004, t - sent[k - 1] if k else 0.0)
+    start = smoother.stamp(sent[-1] + 0.010, sent[-1] - sent[-2])
+    assert start == pytest.approx(sent[-1], abs=0.0005)

@@ -9,8 +9,11 @@ poller drains those queues every `period` s. Arrival times stay honest because `
 anchors the driver's own message spacing to the earliest arrival seen, and the poll adds at most one
 period of reaction delay.
 After `quiet_after` s with no message on any input (no clock running: Live stopped, or an internal
-clock show between calls) it polls every `quiet_period` s instead, and goes back to `period` with the
-first message; a running MIDI clock (a tick every 21 ms at 120 BPM) keeps it at `period`.
+clock show between calls) it polls every `quiet_period` s instead, after `idle_after` s every
+`idle_period` s, and goes back to `period` with the first message; a running MIDI clock (a tick every
+21 ms at 120 BPM) keeps it at `period`. A later poll delays the first message after a silence, not
+its time: `ArrivalSmoother` places it by the driver's own spacing from the messages before (the
+SysEx flusher's markers keep that anchor alive on our virtual inputs).
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ OnMessage = Callable[[Event], None]
 PERIOD = 0.001
 QUIET_PERIOD = 0.002  # the first message after a silence (Live's Start) is stamped at most this late
 QUIET_AFTER = 0.5
+IDLE_PERIOD = 0.01  # after IDLE_AFTER s of silence: 100 wake-ups a second instead of 500 (an idle show's CPU)
+IDLE_AFTER = 10.0
 
 
 class InputPoller:
     """Drains the queues of registered rtmidi inputs on a daemon thread that runs while any is registered."""
 
     def __init__(self, period: float = PERIOD, quiet_period: float = QUIET_PERIOD,
-                 quiet_after: float = QUIET_AFTER) -> None:
+                 quiet_after: float = QUIET_AFTER, idle_period: float = IDLE_PERIOD,
+                 idle_after: float = IDLE_AFTER) -> None:
         self.period = period
         self.quiet_period = quiet_period
         self.quiet_after = quiet_after
+        self.idle_period = idle_period
+        self.idle_after = idle_after
         self._inputs: dict[int, tuple[Any, OnMessage]] = {}
         self._lock = threading.Lock()  # held for each pass, so `remove` returns only when the handle is free
         self._wake = threading.Event()
@@ -87,8 +95,15 @@ class InputPoller:
             now = time.monotonic()
             if self.drain():
                 last_message = now
-            self.quiet = now - last_message >= self.quiet_after
-            time.sleep(self.quiet_period if self.quiet else self.period)
+            silence = now - last_message
+            self.quiet = silence >= self.quiet_after
+            time.sleep(self.period_after(silence))
+
+    def period_after(self, silence: float) -> float:
+        """How long to sleep between passes after `silence` s without input."""
+        if silence < self.quiet_after:
+            return self.period
+        return self.quiet_period if silence < self.idle_after else self.idle_period
 
 
 POLLER = InputPoller()

@@ -6,6 +6,8 @@ previous message as measured by the MIDI system (JACK frame time), which is exac
 another time base. Summing those deltas and anchoring the sum by the *earliest* arrival seen in a
 recent window gives times with the driver's precision on our clock: period jitter and most of
 the delivery delay are gone, and the window lets the two clocks drift apart slowly.
+The anchor outlives a silence of up to a minute, so the first message after one is placed by the
+driver's spacing however late it is read (the input poller slows down in a long silence).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import deque
 class ArrivalSmoother:
     """Turns (callback time, driver delta) pairs into de-jittered times on the callback clock."""
 
-    def __init__(self, window: int = 512, max_delta: float = 1.0) -> None:
+    def __init__(self, window: int = 512, max_delta: float = 60.0) -> None:
         self.window = window
         self.max_delta = max_delta
         self._sum = 0.0  # driver time of the current message, relative to the anchor's start
@@ -31,7 +33,7 @@ class ArrivalSmoother:
     def stamp(self, arrival: float, delta: float) -> float:
         """The de-jittered time of a message that arrived at `arrival`, `delta` s after the previous one."""
         if self._count and not 0.0 <= delta <= self.max_delta:
-            self.reset()  # a gap or a nonsense delta: start a new anchor rather than trust it
+            self.reset()  # a minute's gap (clocks may have drifted) or a nonsense delta: start a new anchor
         if self._count:
             self._sum += delta
         n = self._count
