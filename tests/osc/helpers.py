@@ -89,3 +89,10 @@ def make_show(text: str, time_source: TimeSource | None = None) -> tuple[Show, M
     clock_time = time_source or ManualTime()
     return Show(parse_set(text), MemoryPorts(clock_time), clock_time, Telemetry(),
                 models=with_models({"test:toy": ToyDrums}), workers=lambda _name: VirtualWorker()), clock_time
+
+
+def one_target_set(port: int, rest: str = "", source: str = "internal", send: list[str] | None = None) -> str:
+    """Set-file text: a `source` clock and one OSC target "v" on 127.0.0.1:`port` (sending `send`), then `rest`."""
+    sends = "" if send is None else f"send = {send!r}\n".replace("'", '"')
+    return (f'[clock]\nsource = "{source}"\n[[osc.targets]]\nname = "v"\nhost = "127.0.0.1"\nport = {port}\n'
+            f"{sends}{rest}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.osc.helpers import UdpReceiver, make_show, run_capturing
+from tests.osc.helpers import UdpReceiver, make_show, one_target_set, run_capturing
 
 BEAT = 0.5
 
@@ -136,17 +136,11 @@ name = "unnamed"
 
 def test_panic_drops_pending_hits_but_keeps_bar_cues() -> None:
     rx = UdpReceiver()
-    show, time = make_show(f"""
-[clock]
-source = "internal"
-[[osc.targets]]
-name = "v"
-host = "127.0.0.1"
-port = {rx.port}
+    show, time = make_show(one_target_set(rx.port, """
 [[osc.cues]]
 name = "bar"
-at = {{ every_bars = 1 }}
-""")
+at = { every_bars = 1 }
+"""))
     show.engine.start(time())
     show.osc.drum_hit("kick", 1.0, 6.0)
     run_capturing(show.engine, time, 1.0, [rx])

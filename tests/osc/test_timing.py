@@ -10,7 +10,7 @@ from bridge.osc.config import OscConfig
 from bridge.osc.output import OscOutput
 from bridge.telemetry import Telemetry
 from bridge.timebase import ManualTime
-from tests.osc.helpers import UdpReceiver, make_show, run_capturing
+from tests.osc.helpers import UdpReceiver, make_show, one_target_set, run_capturing
 
 BEAT = 0.5  # seconds per beat at 120 BPM
 
@@ -67,23 +67,16 @@ args = [1.0]
 
 def test_every_n_bars_inside_a_section_with_mapped_bar_argument(receivers) -> None:
     (rx,) = receivers(1)
-    show, time = make_show(f"""
-[clock]
-source = "internal"
-[[osc.targets]]
-name = "v"
-host = "127.0.0.1"
-port = {rx.port}
-send = ["cue"]
+    show, time = make_show(one_target_set(rx.port, """
 [[osc.sections]]
 name = "chorus"
 starts = [3, 9]
 bars = 4
 [[osc.cues]]
 name = "pulse"
-at = {{ section = "chorus", every_bars = 2, beat = 3 }}
-args = [{{ map = "bar" }}, {{ map = "beat_in_bar" }}, "go"]
-""")
+at = { section = "chorus", every_bars = 2, beat = 3 }
+args = [{ map = "bar" }, { map = "beat_in_bar" }, "go"]
+""", send=["cue"]))
     run_capturing(show.engine, time, 14 * 4 * BEAT, [rx])
     pulses = rx.at("/drumbridge/cue/pulse")
     # chorus bars 3-6 and 9-12; every 2 bars from its first bar: 3, 5, 9, 11; on beat 3
@@ -139,17 +132,11 @@ def test_bundles_carry_the_beats_own_time_as_time_tag(receivers) -> None:
 
 def test_stop_cancels_pending_hits_and_restart_reschedules_cues(receivers) -> None:
     (rx,) = receivers(1)
-    show, time = make_show(f"""
-[clock]
-source = "internal"
-[[osc.targets]]
-name = "v"
-host = "127.0.0.1"
-port = {rx.port}
+    show, time = make_show(one_target_set(rx.port, """
 [[osc.cues]]
 name = "every"
-at = {{ every_bars = 1 }}
-""")
+at = { every_bars = 1 }
+"""))
     show.engine.start(time())
     show.osc.drum_hit("snare", 1.0, 20.0)  # 10 s in: the song is stopped before then
     run_capturing(show.engine, time, 3.0, [rx])
@@ -170,17 +157,11 @@ at = {{ every_bars = 1 }}
 
 def test_after_a_stalled_clock_no_burst_of_stale_beats(receivers) -> None:
     (rx,) = receivers(1)
-    show, time = make_show(f"""
-[clock]
-source = "midi"
-[[osc.targets]]
-name = "v"
-host = "127.0.0.1"
-port = {rx.port}
+    show, time = make_show(one_target_set(rx.port, """
 [[osc.cues]]
 name = "bar"
-at = {{ every_bars = 1 }}
-""")
+at = { every_bars = 1 }
+""", source="midi"))
     tick = BEAT / 24
     start = 0.1
     ticks = [start + k * tick for k in range(24 * 8)]  # 8 beats, then Live's clock goes silent for 4 s...

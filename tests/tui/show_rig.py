@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bridge.component import Component
@@ -84,3 +85,30 @@ def make_show(commands: tuple[str, ...] = ALL) -> tuple[Show, ManualTime, StandI
 def step(show: Show, time: ManualTime, seconds: float = 0.2) -> None:
     """Let the engine run its command queue (virtual time)."""
     run_virtual(show.engine, time, time() + seconds)
+
+
+def whole_show(tmp_path: Path, name: str, cue_every_bars: int, demo_call: bool = False) -> tuple[Show, ManualTime]:
+    """A show with every part a set can have (OSC target and cue, a builtin responder, the drum on a
+    serial port that is not there, the stage watch), as `drumbridge run` builds it, in virtual time."""
+    from bridge.cli.run_cmd import watch_stage
+
+    demo = '[responders.demo_call]\nphrase = "rock"\nevery_bars = 4\n' if demo_call else ""
+    time = ManualTime()
+    show = Show(parse_set(f'''name = "{name}"
+[clock]
+source = "internal"
+[[osc.targets]]
+name = "vdmx"
+host = "127.0.0.1"
+port = 9
+[[osc.cues]]
+name = "cue"
+at = {{ every_bars = {cue_every_bars} }}
+[[responders]]
+name = "drums"
+model = "builtin:drums"
+{demo}[drum]
+serial = "{tmp_path / 'ttyACM9'}"
+'''), MemoryPorts(time), time)
+    watch_stage(show)
+    return show, time

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from textual.widgets import Input
 
 from bridge.remote.source import LocalSource
-from tests.tui.show_rig import make_show, step
+from tests.tui.show_rig import make_show, step, whole_show
 from tui.app import DashboardApp
 from tui.quit_screen import ConfirmQuit
 
@@ -246,31 +246,9 @@ def test_ctrl_c_asks_once_and_a_second_press_within_2_s_stops() -> None:
 
 
 def test_palette_lists_every_command_a_real_show_registers(tmp_path) -> None:  # noqa: ANN001
-    from bridge.cli.run_cmd import watch_stage
-    from bridge.midi.factory import MemoryPorts
     from bridge.runner import run_virtual
-    from bridge.setfile import parse_set
-    from bridge.show import Show
-    from bridge.timebase import ManualTime
 
-    time = ManualTime()
-    show = Show(parse_set(f'''name = "palette"
-[clock]
-source = "internal"
-[[osc.targets]]
-name = "vdmx"
-host = "127.0.0.1"
-port = 9
-[[osc.cues]]
-name = "drop"
-at = {{ every_bars = 4 }}
-[[responders]]
-name = "drums"
-model = "builtin:drums"
-[drum]
-serial = "{tmp_path / 'ttyACM9'}"
-'''), MemoryPorts(time), time)
-    watch_stage(show)
+    show, time = whole_show(tmp_path, "palette", cue_every_bars=4)
     try:
         run_virtual(show.engine, time, 0.5)
         app = DashboardApp(LocalSource(show.telemetry, show.commands))

@@ -6,12 +6,8 @@ import typing
 from pathlib import Path
 
 from bridge import telemetry_types as types
-from bridge.cli.run_cmd import watch_stage
-from bridge.midi.factory import MemoryPorts
 from bridge.runner import run_virtual
-from bridge.setfile import parse_set
-from bridge.show import Show
-from bridge.timebase import ManualTime
+from tests.tui.show_rig import whole_show
 
 TOPICS = {"show": types.ShowTopic, "clock": types.ClockTopic, "ports": types.PortsTopic, "osc": types.OscTopic,
           "responder.drums": types.ResponderTopic, "drum": types.DrumTopic, "stage": types.StageTopic}
@@ -27,27 +23,7 @@ def keys(kind: type) -> tuple[set[str], set[str]]:
 
 
 def test_every_topic_a_real_show_publishes_matches_its_type(tmp_path: Path) -> None:
-    time = ManualTime()
-    show = Show(parse_set(f'''name = "typed"
-[clock]
-source = "internal"
-[[osc.targets]]
-name = "vdmx"
-host = "127.0.0.1"
-port = 9
-[[osc.cues]]
-name = "phrase"
-at = {{ every_bars = 1 }}
-[[responders]]
-name = "drums"
-model = "builtin:drums"
-[responders.demo_call]
-phrase = "rock"
-every_bars = 4
-[drum]
-serial = "{tmp_path / 'ttyACM9'}"
-'''), MemoryPorts(time), time)
-    watch_stage(show)
+    show, time = whole_show(tmp_path, "typed", cue_every_bars=1, demo_call=True)
     try:
         run_virtual(show.engine, time, 12.0)
         state = show.telemetry.snapshot()["state"]
