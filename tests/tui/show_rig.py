@@ -87,8 +87,9 @@ def step(show: Show, time: ManualTime, seconds: float = 0.2) -> None:
     run_virtual(show.engine, time, time() + seconds)
 
 
-def whole_show(tmp_path: Path, name: str, cue_every_bars: int, demo_call: bool = False) -> tuple[Show, ManualTime]:
-    """A show with every part a set can have (OSC target and cue, a builtin responder, the drum on a
+def whole_show(tmp_path: Path, name: str, cue: str, cue_every_bars: int,
+               demo_call: bool = False) -> tuple[Show, ManualTime]:
+    """A show with every part a set can have (OSC target, cue `cue`, a builtin responder, the drum on a
     serial port that is not there, the stage watch), as `drumbridge run` builds it, in virtual time."""
     from bridge.cli.run_cmd import watch_stage
 
@@ -102,7 +103,7 @@ name = "vdmx"
 host = "127.0.0.1"
 port = 9
 [[osc.cues]]
-name = "cue"
+name = "{cue}"
 at = {{ every_bars = {cue_every_bars} }}
 [[responders]]
 name = "drums"

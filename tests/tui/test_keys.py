@@ -248,7 +248,7 @@ def test_ctrl_c_asks_once_and_a_second_press_within_2_s_stops() -> None:
 def test_palette_lists_every_command_a_real_show_registers(tmp_path) -> None:  # noqa: ANN001
     from bridge.runner import run_virtual
 
-    show, time = whole_show(tmp_path, "palette", cue_every_bars=4)
+    show, time = whole_show(tmp_path, "palette", "drop", cue_every_bars=4)
     try:
         run_virtual(show.engine, time, 0.5)
         app = DashboardApp(LocalSource(show.telemetry, show.commands))

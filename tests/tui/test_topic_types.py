@@ -23,7 +23,7 @@ def keys(kind: type) -> tuple[set[str], set[str]]:
 
 
 def test_every_topic_a_real_show_publishes_matches_its_type(tmp_path: Path) -> None:
-    show, time = whole_show(tmp_path, "typed", cue_every_bars=1, demo_call=True)
+    show, time = whole_show(tmp_path, "typed", "phrase", cue_every_bars=1, demo_call=True)
     try:
         run_virtual(show.engine, time, 12.0)
         state = show.telemetry.snapshot()["state"]
