@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,18 @@ def test_model_info_takes_builtin_names() -> None:
     assert "drums_rnn/drum_kit" in result.stdout
     unknown = drumbridge("model", "info", "builtin:bass")
     assert unknown.returncode == 2 and "unknown built-in model 'builtin:bass'; known: builtin:drums" in unknown.stderr
+
+
+def test_an_in_process_call_keeps_the_hosts_crash_report(tmp_path: Path) -> None:
+    """pytest (or PYTHONFAULTHANDLER) already reports crashes somewhere real: main() must not move that report
+    to a stderr the host captures, where a segfault later in the run would say nothing."""
+    report = tmp_path / "crash.txt"
+    code = (f"import faulthandler, os, signal, sys\n"
+            f"faulthandler.enable(file=open({str(report)!r}, 'w'), all_threads=True)\n"
+            f"from bridge.cli.main import main\n"
+            f"main(['check', {str(tmp_path / 'missing.toml')!r}])\n"
+            f"os.kill(os.getpid(), signal.SIGSEGV)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in report.read_text()
+    assert "Segmentation fault" not in result.stderr

@@ -101,11 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    # a crash in a C extension (rtmidi, libjack) mid-show says which threads were doing what, on stderr
-    try:
-        faulthandler.enable(all_threads=True)
-    except (AttributeError, OSError, ValueError):  # stderr is no file (called in-process, captured): no report
-        pass
+    # a crash in a C extension (rtmidi, libjack) mid-show says which threads were doing what, on stderr;
+    # a host that set up its own report (pytest, PYTHONFAULTHANDLER) keeps it, not our captured stderr
+    if not faulthandler.is_enabled():
+        try:
+            faulthandler.enable(all_threads=True)
+        except (AttributeError, OSError, ValueError):  # stderr is no file (called in-process, captured)
+            pass
     try:
         return int(args.func(args) or 0)
     except CliError as error:
