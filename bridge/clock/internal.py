@@ -98,17 +98,11 @@ class InternalClock:
         if self.send is None:  # nobody hears the ticks: jump the grid instead of walking it tick by tick
             if self._next_tick_time <= now:
                 self._skip_grid(now, inclusive=False)
-            changes, self._changes = self._changes, []
-            return changes
-        while self._next_tick_time <= now:
-            self._emit([CLOCK])
-            self.ticks_sent += 1
-            if self._transport is Transport.RUNNING:
-                # Stay on the song's grid so tempo changes never drift the ticks from the beats.
-                tick_index = math.floor(round((self.beat_at(self._next_tick_time)) * TICKS_PER_BEAT, 6)) + 1
-                self._next_tick_time = self.time_at(tick_index / TICKS_PER_BEAT)
-            else:
-                self._next_tick_time += self.tick_period
+        else:
+            while self._next_tick_time <= now:
+                self._emit([CLOCK])
+                self.ticks_sent += 1
+                self._skip_grid(self._next_tick_time, inclusive=False)
         changes, self._changes = self._changes, []
         return changes
 
@@ -120,7 +114,10 @@ class InternalClock:
         return self._next_tick_time if self._next_tick_time is not None else now
 
     def _skip_grid(self, now: float, inclusive: bool) -> None:
-        """Move the tick grid to its first tick after `now` (at or after it when `inclusive`)."""
+        """Move the tick grid to its first tick after `now` (at or after it when `inclusive`).
+
+        While running the grid is the song's (24 ticks a beat), so tempo changes never drift the ticks from
+        the beats; while stopped it runs on at the tick period."""
         assert self._next_tick_time is not None
         if self._transport is Transport.RUNNING:
             ticks = round(self.beat_at(now) * TICKS_PER_BEAT, 6)
