@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bridge.commands import CommandError
+from bridge.midi.memory import MemoryOutput
 from tests.responders.fakes import ToyDrums
-from tests.responders.rig import cc, make_rig, note, set_text
+from tests.responders.rig import Rig, cc, make_rig, note, set_text
 
 CALL = [*note(0.0, 36), *note(1.0, 38), *note(2.0, 36), *note(3.0, 38)]
 
@@ -40,11 +41,17 @@ def test_new_bars_apply_to_the_next_call() -> None:
     assert all(a.answer.steps == 16 for a in rig.answers)
 
 
-def test_mute_silences_sounding_notes_and_keeps_the_cycle() -> None:
+def answer_sounding() -> tuple[Rig, MemoryOutput]:
+    """A rig just into its first answer (beat 8), with notes sounding on its output."""
     rig = toy_rig()
     rig.run(8.01, CALL)
     out = rig.ports.outputs["drumbridge drums out"]
     assert out.sounding.notes
+    return rig, out
+
+
+def test_mute_silences_sounding_notes_and_keeps_the_cycle() -> None:
+    rig, out = answer_sounding()
     rig.run(9.0, cc(8.02, 25, 127))
     assert out.sounding.notes == {}
     sent_at_mute = len(out.sent)
@@ -54,11 +61,8 @@ def test_mute_silences_sounding_notes_and_keeps_the_cycle() -> None:
 
 
 def test_panic_cc_sends_note_offs_now_and_drops_the_answer() -> None:
-    rig = toy_rig()
-    rig.run(8.01, CALL)
-    out = rig.ports.outputs["drumbridge drums out"]
+    rig, out = answer_sounding()
     sounding = set(out.sounding.notes)
-    assert sounding
     rig.run(8.1, cc(8.02, 123, 0))
     offs = {(d[0] & 0x0F, d[1]) for t, d in out.sent if d[0] & 0xF0 == 0x80}
     assert sounding <= offs
@@ -69,11 +73,8 @@ def test_panic_cc_sends_note_offs_now_and_drops_the_answer() -> None:
 
 
 def test_a_stop_sends_one_note_off_per_sounding_note_then_all_notes_off() -> None:
-    rig = toy_rig()
-    rig.run(8.01, CALL)
-    out = rig.ports.outputs["drumbridge drums out"]
+    rig, out = answer_sounding()
     sounding = sorted(out.sounding.notes)
-    assert sounding
     before = len(out.sent)
     rig.show.commands.submit("transport", "stop")
     rig.run(8.2)
