@@ -40,7 +40,7 @@ class RigCommands:
         state.host_owned = True
         self.board.send_command(p.cal_set(int(motor), cal))
         if save:
-            self.board.send_command(p.save())
+            self.save()
 
     def save(self) -> None:
         """Write the board's current calibration and map to its EEPROM."""
