@@ -223,9 +223,10 @@ class AnswerAssembler:
                             entropy=entropy, no_early_before=no_early_before)
 
     def _schedule(self, answer: Phrase, start: float, grooved: list[GroovedNote] | None, generator: Generator) -> None:
-        velocity = self.base_velocity()
-        plan = grooved if grooved is not None else [GroovedNote(n, velocity, 0.0) for n in answer.notes]
-        self.player.play(plan, start, generator.drums)
+        if grooved is None:  # the plain grid at one velocity
+            velocity = self.base_velocity()
+            grooved = [GroovedNote(n, velocity, 0.0) for n in answer.notes]
+        self.player.play(grooved, start, generator.drums)
 
 
 def answer_entropy(seed: int, name: str, index: int) -> tuple[int, ...]:
