@@ -360,9 +360,12 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
             time.sleep(1.0)
             if show.poll() is not None:  # the show died mid-concert: say when and how, with its last words
                 err = (work / "show.err").read_text(errors="replace").splitlines()
+                # faulthandler's whole report (the crashing thread comes first), else the last lines
+                fatal = [i for i, line in enumerate(err) if line.startswith("Fatal Python error")]
+                tail = err[fatal[-1]:fatal[-1] + 150] if fatal else err[-15:]
                 raise ShowDied({"after_s": round(time.monotonic() - t_first, 1), "returncode": show.returncode,
                                 "signal": signal.Signals(-show.returncode).name if show.returncode < 0 else None,
-                                "stderr_tail": err[-15:]})
+                                "stderr_tail": tail})
             for name, listener in listeners.items():
                 for data, t in listener.take():
                     ledgers[name].feed(data, t)
