@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SYSTEM_STAMP := $(VENV)/.system-installed
 PIP_STAMP := $(VENV)/.pip-installed
 
-.PHONY: demo test lint setup system venv firmware bench model model-groove clean
+.PHONY: demo test lint setup system venv rtmidi firmware bench model model-groove clean
 
 demo: setup
 	$(PY) -m bridge demo
@@ -22,7 +22,7 @@ lint: setup
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m mypy
 
-setup: system venv
+setup: system venv rtmidi
 
 system: $(SYSTEM_STAMP)
 
@@ -37,6 +37,11 @@ $(PIP_STAMP): pyproject.toml $(SYSTEM_STAMP)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
+
+# python-rtmidi rebuilt against the system libjack, with its JACK input patched (see the script). Runs every
+# time: it checks its own stamp and the installed module in well under a second.
+rtmidi: venv
+	bash scripts/build-rtmidi.sh $(PY)
 
 firmware: system
 	$(MAKE) -C firmware

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   python3-venv python3-dev build-essential pkg-config
-  jackd2 libjack-jackd2-dev
+  jackd2 libjack-jackd2-dev libasound2-dev patch
   liblo-tools socat
   gcc-avr avr-libc arduino-core-avr arduino-builder
   simavr libsimavr-dev libelf-dev
