@@ -12,7 +12,7 @@ import itertools
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bridge.clock.source import ClockSource
 
@@ -36,23 +36,32 @@ class Moment:
 Action = Callable[[Moment], "float | None"]
 
 
-@dataclass(order=True)
+@dataclass(eq=False)
 class _Event:
     beat: float
     seq: int
-    action: Action = field(compare=False)
-    latency: float = field(compare=False, default=0.0)
-    tag: str | None = field(compare=False, default=None)
-    cancelled: bool = field(compare=False, default=False)
+    action: Action
+    latency: float = 0.0
+    tag: str | None = None
+    cancelled: bool = False
+
+
+# Heap entries: (beat, seq, event). Ties on beat break on seq, so events themselves are never compared.
+_Entry = tuple[float, int, _Event]
 
 
 class BeatScheduler:
-    """A queue of actions at musical positions, dispatched early by each event's latency."""
+    """A queue of actions at musical positions, dispatched early by each event's latency.
+
+    Events wait in one heap per latency (a set has a handful of sink latencies). Within a heap the
+    earliest beat is also the earliest dispatch time, so a step looks only at each heap's head.
+    """
 
     def __init__(self, clock: ClockSource) -> None:
         self.clock = clock
-        self._queue: list[_Event] = []
+        self._heaps: dict[float, list[_Entry]] = {}
         self._seq = itertools.count()
+        self._pending = 0
         self.dispatched = 0
         self.errors = 0
         self.max_lateness = 0.0
@@ -62,52 +71,58 @@ class BeatScheduler:
         if latency < 0 or not math.isfinite(beat):
             raise ValueError(f"bad event: beat={beat}, latency={latency}")
         event = _Event(beat, next(self._seq), action, latency, tag)
-        heapq.heappush(self._queue, event)
+        heapq.heappush(self._heaps.setdefault(latency, []), (beat, event.seq, event))
+        self._pending += 1
         return event
 
     def cancel(self, tag: str) -> int:
         """Cancel every pending event with `tag`; return how many."""
         count = 0
-        for event in self._queue:
-            if event.tag == tag and not event.cancelled:
-                event.cancelled = True
-                count += 1
+        for heap in self._heaps.values():
+            for _beat, _seq, event in heap:
+                if event.tag == tag and not event.cancelled:
+                    event.cancelled = True
+                    count += 1
+        self._pending -= count
         return count
 
     def __len__(self) -> int:
-        return sum(1 for event in self._queue if not event.cancelled)
+        return self._pending
 
     def _dispatch_time(self, event: _Event) -> float:
         return self.clock.time_at(event.beat) - event.latency
 
+    def _heads(self) -> list[tuple[list[_Entry], _Event]]:
+        """Each non-empty heap with its first live event; cancelled heads are dropped on the way."""
+        heads = []
+        for heap in self._heaps.values():
+            while heap and heap[0][2].cancelled:
+                heapq.heappop(heap)
+            if heap:
+                heads.append((heap, heap[0][2]))
+        return heads
+
     def poll(self, now: float) -> int:
-        """Fire every event whose dispatch time has come; return how many fired."""
+        """Fire every event whose dispatch time has come, in beat order; return how many fired."""
         fired = 0
-        # Events are ordered by beat; latencies are small, so scan the head of the queue only
-        # as far as a beat that is certainly in the future even for the largest latency.
-        while self._queue:
-            due: list[_Event] = []
-            horizon_skipped: list[_Event] = []
-            while self._queue:
-                head = self._queue[0]
-                if head.cancelled:
-                    heapq.heappop(self._queue)
-                    continue
-                when = self._dispatch_time(head)
-                if when <= now:
-                    due.append(heapq.heappop(self._queue))
-                elif self.clock.time_at(head.beat) - _MAX_LATENCY > now:
-                    break
-                else:
-                    horizon_skipped.append(heapq.heappop(self._queue))
-            for event in horizon_skipped:
-                heapq.heappush(self._queue, event)
+        while True:
+            due: list[_Entry] = []
+            for heap, _head in self._heads():
+                while heap:
+                    event = heap[0][2]
+                    if event.cancelled:
+                        heapq.heappop(heap)
+                    elif self._dispatch_time(event) <= now:
+                        due.append(heapq.heappop(heap))
+                    else:
+                        break
             if not due:
-                break
-            for event in due:
+                return fired
+            due.sort(key=lambda entry: (entry[0], entry[1]))
+            for _beat, _seq, event in due:
+                self._pending -= 1
                 fired += 1
                 self._fire(event, now)
-        return fired
 
     def _fire(self, event: _Event, now: float) -> None:
         moment = Moment(event.beat, self._dispatch_time(event), now)
@@ -127,13 +142,4 @@ class BeatScheduler:
 
     def next_wakeup(self, now: float) -> float:
         """The earliest dispatch time among pending events (inf when none can be predicted)."""
-        best = math.inf
-        for event in sorted(self._queue):  # by beat; stop once no later event can be dispatched earlier
-            if self.clock.time_at(event.beat) - _MAX_LATENCY > best:
-                break
-            if not event.cancelled:
-                best = min(best, self._dispatch_time(event))
-        return best
-
-
-_MAX_LATENCY = 1.0  # seconds; sink latencies beyond this are refused by the set file
+        return min((self._dispatch_time(head) for _heap, head in self._heads()), default=math.inf)

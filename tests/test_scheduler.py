@@ -86,3 +86,24 @@ def test_next_wakeup_sees_a_later_beat_with_a_longer_latency_behind_many_events(
         scheduler.schedule(4.0 + k * 0.001, lambda m: None)  # many events just before beat 4.02
     scheduler.schedule(4.05, lambda m: None, latency=0.5)  # later beat, but due half a second earlier
     assert scheduler.next_wakeup(0.0) == pytest.approx(4.05 * 0.5 - 0.5)
+
+
+def test_events_due_in_one_poll_fire_in_beat_order_whatever_their_latency() -> None:
+    scheduler = BeatScheduler(running_clock())
+    order: list[float] = []
+    for beat, latency in [(4.5, 0.0), (4.0, 0.2), (4.25, 0.05), (4.0, 0.0)]:
+        scheduler.schedule(beat, lambda m: order.append(m.beat), latency=latency)
+    scheduler.poll(10.0)  # all four are overdue: beat order, ties in the order they were scheduled
+    assert order == [4.0, 4.0, 4.25, 4.5]
+
+
+def test_cancelled_events_leave_the_count_and_the_wakeup() -> None:
+    scheduler = BeatScheduler(running_clock())
+    scheduler.schedule(2.0, lambda m: None, latency=0.1, tag="answer")
+    scheduler.schedule(3.0, lambda m: None, latency=0.1, tag="answer")
+    scheduler.schedule(8.0, lambda m: None)
+    assert len(scheduler) == 3
+    assert scheduler.cancel("answer") == 2
+    assert len(scheduler) == 1
+    assert scheduler.next_wakeup(0.0) == pytest.approx(4.0)
+    assert scheduler.poll(4.0) == 1 and len(scheduler) == 0
