@@ -14,12 +14,19 @@ from bridge.processes import die_with_parent, keep_tail, terminate
 
 
 class JackServer:
-    """A `jackd -d dummy` process with its own server name; a context manager."""
+    """A `jackd -d dummy` process with its own server name; a context manager.
 
-    def __init__(self, name: str, period: int = 64, rate: int = 48000) -> None:
+    It runs in synchronous mode (`-S`) unless told otherwise: each cycle waits for every client.
+    In jackd2's default asynchronous mode a client that is not finished when the next cycle starts
+    reads its source's buffer while the source rewrites it, and MIDI events are lost or read twice
+    (on a 2-core machine at 64 frames: 1 to 16 of 2,400 notes lost, some doubled; with -S none).
+    """
+
+    def __init__(self, name: str, period: int = 64, rate: int = 48000, sync: bool = True) -> None:
         self.name = name
         self.period = period
         self.rate = rate
+        self.sync = sync
         self.process: subprocess.Popen[bytes] | None = None
         self._output: deque[str] = deque(maxlen=200)
 
@@ -30,7 +37,7 @@ class JackServer:
             raise RuntimeError("jackd is not installed (apt-get install jackd2)")
         reclaim_stale_servers()  # else servers killed earlier can use up all 8 registry slots
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
-        command = [jackd, "-R", "-P", "70", "-n", self.name, "-d", "dummy",
+        command = [jackd, *(["-S"] if self.sync else []), "-R", "-P", "70", "-n", self.name, "-d", "dummy",
                    "-r", str(self.rate), "-p", str(self.period)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         preexec_fn=die_with_parent())

@@ -21,7 +21,8 @@ class Collected:
         """The data of the first `count` messages; fail after `timeout` s without them."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.messages) >= count, timeout):
-                raise AssertionError(f"{len(self.messages)} of {count} messages after {timeout} s: {self.messages}")
+                raise AssertionError(f"{len(self.messages)} of {count} messages after {timeout} s; "
+                                     f"the last: {self.messages[-3:]}")
             return [data for _port, data in self.messages[:count]]
 
 
