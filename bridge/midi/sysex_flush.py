@@ -6,21 +6,21 @@ freeze a drumbridge input for good, realtime clock included. When an input has b
 held the marker comes back alone and is ignored; if a SysEx was stuck, the held bytes come back and
 the input takes them apart (`split_stream`), dropping and counting the unterminated SysEx.
 
-The flusher is connected to the input only while it sends a marker, so between markers the input
-has the one source the musician routed: jackd mixes down an input with two sources every cycle, and
-`Jack::MidiBufferMixdown - invalid source buffer` was seen on that path under load. (This did not
-cure the soak's crash in rtmidi's JACK input; see the session notes on issue 15.)
+The flusher's port is registered and connected to the input once, for the life of the input. It
+used to connect for each marker and unregister its port after it: while jackd's graph still listed
+a connection from an unregistered port, the input's mixdown found an invalid source buffer
+(`Jack::MidiBufferMixdown - invalid source buffer`) and dropped every event of that cycle, the
+musician's too, and each flush reordered the graph and woke every JACK client.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import rtmidi
 
-from bridge.midi.api import drain_time, make_midi_out
+from bridge.midi.api import make_midi_out
 from bridge.midi.stream import FLUSH_MARKER
 
 LONG_SILENCE_INTERVAL = 0.5  # seconds between markers once an input has been silent for a second
@@ -47,6 +47,10 @@ class SysexFlusher:
         if len(new) != 1:
             return False
         self._target = new[0]
+        try:
+            self._out.open_port(ports.index(self._target), "flush")
+        except (rtmidi.RtMidiError, ValueError):
+            return False
         self._thread = threading.Thread(target=self._run, name=f"sysex flush {port_name}", daemon=True)
         self._thread.start()
         return True
@@ -64,21 +68,13 @@ class SysexFlusher:
                 wait = max(self.bound - idle, 0.001)
 
     def _send(self) -> None:
-        """Connect, send the marker, let JACK deliver it, disconnect: the input has one source again."""
+        """Send the marker on the standing connection (rtmidi hands it to JACK in the next cycle)."""
         out = self._out
         if out is None:
             return
         try:
-            ports = list(out.get_ports())
-            if self._target not in ports:
-                return  # our input is being re-created (a jackd restart): the port watch sees to it
-            out.open_port(ports.index(self._target), "flush")
-            try:
-                out.send_message(list(FLUSH_MARKER))
-                self.flushes += 1
-                time.sleep(drain_time())  # delivered in the next JACK cycle, not after the port is gone
-            finally:
-                out.close_port()
+            out.send_message(list(FLUSH_MARKER))
+            self.flushes += 1
         except (rtmidi.RtMidiError, ValueError):
             pass
 
