@@ -6,6 +6,10 @@ import math
 
 from bridge.clock.ephemera import TransportChange
 
+# Housekeeping (telemetry, heartbeats) due within this many seconds runs on a wake-up the show makes
+# anyway (at 120 BPM a MIDI clock tick every 21 ms) instead of waking the engine for itself.
+HOUSEKEEPING_EARLY_S = 0.025
+
 
 class Component:
     """A part of the show driven by the engine thread. Override only the hooks you need."""

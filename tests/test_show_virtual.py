@@ -56,3 +56,17 @@ def test_commands_run_on_the_engine_thread_and_are_checked_at_once() -> None:
         show.commands.submit("explode")
     with pytest.raises(ValueError, match=r"transport\(action\)"):
         show.commands.submit("transport")
+
+
+def test_an_idle_show_wakes_the_engine_once_per_clock_tick_and_telemetry_rides_along() -> None:
+    """Telemetry (10 a second) runs on the wake-ups the MIDI clock out makes anyway (48 a second at 120 BPM)."""
+    time = ManualTime()
+    show = Show(parse_set('[clock]\nsource = "internal"\nbpm = 120\n'), MemoryPorts(time), time)
+    steps, publishes = [], []
+    step, publish = show.engine.step, show.engine.publish
+    show.engine.step = lambda now: (steps.append(now), step(now))[1]  # type: ignore[method-assign]
+    show.engine.publish = lambda now: (publishes.append(now), publish(now))[1]  # type: ignore[method-assign]
+    run_virtual(show.engine, time, until=10.0)
+    assert len(steps) <= 10 * 48 + 2  # not 48 ticks plus 10 publishes a second
+    assert 99 <= len(publishes) <= 102
+    assert max(b - a for a, b in zip(publishes, publishes[1:])) < 0.1 + 0.025

@@ -11,6 +11,7 @@ import math
 from collections import deque
 from typing import Any
 
+from bridge.component import HOUSEKEEPING_EARLY_S
 from bridge.drum import protocol as p
 from bridge.drum.config import DrumConfig
 from bridge.drum.motor_state import MotorState
@@ -107,7 +108,7 @@ class BoardSession:
         self.service(now)
         if self.transport.state == "connected" and self.silence.expired(now):
             self._on_silence()
-        if now >= self._next_heartbeat:
+        if now >= self._next_heartbeat - HOUSEKEEPING_EARLY_S:
             if self.transport.state == "connected" and self.transport.send(bytes((p.ACTIVE_SENSING,))):
                 self.heartbeats += 1
                 self.last_heartbeat = now
