@@ -104,8 +104,8 @@ class StageWatch(Component):
         return None
 
     def _drum_alert(self, now: float) -> str | None:
-        drum = self.telemetry.get("drum")
-        searching = bool(drum) and drum.get("link_state") in ("searching", "disconnected")
+        drum = self.telemetry.fields("drum", "link_state", "serial", "last_error")
+        searching = drum["link_state"] in ("searching", "disconnected")
         wanted = str(drum.get("serial") or "auto")
         where = "no board found (serial = auto)" if wanted == "auto" else f"no board on {wanted}"
         short = "drum not found (serial = auto)" if wanted == "auto" else f"no drum on {wanted}"
@@ -114,7 +114,7 @@ class StageWatch(Component):
             self.telemetry.event("warning", "drum", f"{where}: still searching after "
                                  f"{self.drum_missing.lasted(now):.0f} s; drum notes are dropped"
                                  + (f" ({error})" if error else ""))
-        link = drum.get("link_state") if drum else None
+        link = drum["link_state"]
         if link == "refused":  # the drum's own error says which protocols; this only keeps it in sight
             return "drum refused: its firmware speaks another protocol (see the log)"
         if link == "silent":

@@ -121,6 +121,12 @@ class Telemetry:
         with self._lock:
             return copy.deepcopy(self._state.get(topic, {}))
 
+    def fields(self, topic: str, *keys: str) -> dict[str, Any]:
+        """Some top-level fields of one topic, not copied: for scalars read on the engine thread 10 times a second."""
+        with self._lock:
+            state = self._state.get(topic, {})
+            return {key: state.get(key) for key in keys}
+
     def snapshot(self) -> dict[str, Any]:
         """A consistent deep copy of every topic plus the recent log, JSON-able."""
         with self._lock:
