@@ -104,6 +104,48 @@ def jack(seconds: float = 8.0) -> dict:
             "tick_interval_jitter_ms_p99": round(float(np.percentile(np.abs(intervals - period), 99)) * 1000, 3)}
 
 
+def engine_wake(seconds: float = 3.0) -> dict:
+    """How late the engine thread fires scheduled events while another Python thread computes (a model
+    generating the rest of an answer): RealtimeRunner lowers Python's GIL switch interval for this."""
+    import threading
+
+    from bridge.clock.internal import InternalClock
+    from bridge.engine import Engine
+    from bridge.runner import RealtimeRunner
+    from bridge.telemetry import Telemetry
+    from bridge.timebase import monotonic_time
+
+    clock = InternalClock(120.0)
+    engine = Engine(clock, Telemetry())
+    clock.start(monotonic_time())
+    lateness: list[float] = []
+
+    def every_16th(moment):  # noqa: ANN001, ANN202
+        lateness.append(moment.lateness)
+        return moment.beat + 0.25
+
+    engine.scheduler.schedule(clock.beat_at(monotonic_time()) + 0.5, every_16th)
+    stop = threading.Event()
+
+    def model_like() -> None:
+        total = 0
+        while not stop.is_set():
+            total += sum(i * i for i in range(2000))
+
+    worker = threading.Thread(target=model_like, daemon=True)
+    runner = RealtimeRunner(engine, monotonic_time)
+    worker.start()
+    runner.start()
+    time.sleep(seconds)
+    stop.set()
+    runner.stop()
+    worker.join()
+    values = np.asarray(lateness) * 1000
+    return {"events": len(lateness), "switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
+            "lateness_ms_p50": round(float(np.percentile(values, 50)), 3),
+            "lateness_ms_p99": round(float(np.percentile(values, 99)), 3)}
+
+
 def idle_cpu(seconds: float = 10.0, period: int = 64) -> dict:
     """CPU of `drumbridge run --headless` on the demo set over `seconds`, on a private jackd with `period` frames."""
     from bridge.midi.jack_server import JackServer
@@ -136,7 +178,7 @@ def idle_cpu(seconds: float = 10.0, period: int = 64) -> dict:
 
 
 if __name__ == "__main__":
-    report = {"virtual": virtual()}
+    report = {"virtual": virtual(), "engine_wake_with_busy_python_thread": engine_wake()}
     if "--no-jack" not in sys.argv:
         report["jack"] = jack()
         report["run"] = idle_cpu()  # the test rig's 64-frame period: every JACK client wakes 750 times a second

@@ -4,11 +4,39 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 import threading
 from collections.abc import Iterable
 
 from bridge.engine import Engine
 from bridge.timebase import ManualTime, TimeSource, monotonic_time
+
+# How long another Python thread (a model generating the rest of an answer, the dashboard) may keep
+# the GIL once the engine thread has woken and wants it. Python's default is 5 ms.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
+class WakeSignal:
+    """A wake-up token for one sleeping thread: `set` from any thread, `wait` consumes it.
+
+    A bare lock held while no token is pending: waiting is one `acquire` with a timeout, where
+    `threading.Event.wait` builds a Condition and a waiter lock each time (the engine sleeps ~60
+    times a second).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        try:
+            self._lock.release()
+        except RuntimeError:
+            pass  # a token is already pending
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until `set` or `timeout`; True (and the token consumed) when woken."""
+        return self._lock.acquire(timeout=timeout)
 
 
 class RealtimeRunner:
@@ -18,13 +46,14 @@ class RealtimeRunner:
         self.engine = engine
         self.time = time_source
         self.max_wait = max_wait
-        self._wake = threading.Event()
+        self._wake = WakeSignal()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         engine.set_waker(self._wake.set)
 
     def start(self) -> None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         self.engine.start(self.time())
         self._thread = threading.Thread(target=self._loop, name="drumbridge-engine", daemon=True)
         self._thread.start()
@@ -37,7 +66,6 @@ class RealtimeRunner:
                 wait = self.engine.next_wakeup(now) - self.time()
                 if wait > 0:
                     self._wake.wait(min(wait, self.max_wait))
-                self._wake.clear()
         except BaseException as error:  # noqa: BLE001 - reported to the caller, show shuts down cleanly
             self.error = error
             self.engine.telemetry.event("error", "engine", f"engine thread crashed: {error!r}")
