@@ -11,6 +11,17 @@ from bridge.clock.ephemera import TransportChange
 HOUSEKEEPING_EARLY_S = 0.025
 
 
+def housekeeping_due(now: float, deadline: float) -> bool:
+    """Whether housekeeping with this deadline may run at `now` (up to HOUSEKEEPING_EARLY_S early)."""
+    return now >= deadline - HOUSEKEEPING_EARLY_S
+
+
+def next_in_cadence(deadline: float, interval: float, now: float) -> float:
+    """The deadline after `deadline`, keeping the cadence; after a stall, restarted from `now` (no burst)."""
+    following = deadline + interval
+    return following if following > now else now + interval
+
+
 class Component:
     """A part of the show driven by the engine thread. Override only the hooks you need."""
 

@@ -18,7 +18,7 @@ import mido
 from bridge.clock.ephemera import TransportChange
 from bridge.clock.follower import MidiClockFollower
 from bridge.clock.source import ClockSource
-from bridge.component import HOUSEKEEPING_EARLY_S, Component
+from bridge.component import Component, housekeeping_due, next_in_cadence
 from bridge.ratelimit import truncate
 from bridge.scheduler import BeatScheduler
 from bridge.telemetry import Telemetry
@@ -102,10 +102,8 @@ class Engine:
         self.scheduler.poll(now)
         for component in self.components:
             component.poll(now)
-        if now >= self._next_publish - HOUSEKEEPING_EARLY_S:
-            # keep the 10 per second cadence; after a stall, restart it from now
-            cadence = self._next_publish + PUBLISH_INTERVAL
-            self._next_publish = cadence if cadence > now else now + PUBLISH_INTERVAL
+        if housekeeping_due(now, self._next_publish):
+            self._next_publish = next_in_cadence(self._next_publish, PUBLISH_INTERVAL, now)
             self.publish(now)
 
     def _handle_midi(self, port: str, data: list[int], t: float) -> None:

@@ -11,7 +11,7 @@ import math
 from collections import deque
 from typing import Any
 
-from bridge.component import HOUSEKEEPING_EARLY_S
+from bridge.component import housekeeping_due, next_in_cadence
 from bridge.drum import protocol as p
 from bridge.drum.config import DrumConfig
 from bridge.drum.motor_state import MotorState
@@ -108,14 +108,11 @@ class BoardSession:
         self.service(now)
         if self.transport.state == "connected" and self.silence.expired(now):
             self._on_silence()
-        if now >= self._next_heartbeat - HOUSEKEEPING_EARLY_S:
+        if housekeeping_due(now, self._next_heartbeat):
             if self.transport.state == "connected" and self.transport.send(bytes((p.ACTIVE_SENSING,))):
                 self.heartbeats += 1
                 self.last_heartbeat = now
-            # keep the cadence; after a stall, restart it from now instead of catching up in a burst
-            self._next_heartbeat += p.HEARTBEAT_INTERVAL_S
-            if self._next_heartbeat <= now:
-                self._next_heartbeat = now + p.HEARTBEAT_INTERVAL_S
+            self._next_heartbeat = next_in_cadence(self._next_heartbeat, p.HEARTBEAT_INTERVAL_S, now)
         if self.transport.state == "connected":
             if now >= self._next_hello and self.hello is None:
                 self.transport.send(p.hello())
