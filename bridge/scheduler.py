@@ -107,7 +107,7 @@ class BeatScheduler:
         fired = 0
         while True:
             due: list[_Entry] = []
-            for heap, _head in self._heads():
+            for heap in self._heaps.values():
                 while heap:
                     event = heap[0][2]
                     if event.cancelled:
