@@ -37,7 +37,6 @@ class SysexFlusher:
         self._before = set(self._out.get_ports())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._target = ""  # the full JACK name of our input
 
     def connect(self, port_name: str) -> bool:
         """Find our own input `port_name` (the one port of that name that appeared since we looked) and start."""
@@ -46,9 +45,8 @@ class SysexFlusher:
         new = [p for p in ports if p not in self._before and p.split(":", 1)[-1] == port_name]
         if len(new) != 1:
             return False
-        self._target = new[0]
         try:
-            self._out.open_port(ports.index(self._target), "flush")
+            self._out.open_port(ports.index(new[0]), "flush")
         except (rtmidi.RtMidiError, ValueError):
             return False
         self._thread = threading.Thread(target=self._run, name=f"sysex flush {port_name}", daemon=True)

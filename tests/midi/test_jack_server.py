@@ -1,15 +1,18 @@
-"""The private jackd we start keeps running however much it says: its output is read, never left to fill a pipe."""
+"""The private jackd we start: its output is always read, and it runs synchronous so a late client loses nothing."""
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
 from bridge.midi import jack_server
 from bridge.midi.jack_server import JackServer
+from bridge.midi.ports import ExternalOutput, VirtualInput
+from tests.midi.collect import Collected
 
 TALKATIVE_JACKD = """#!/bin/sh
 # a stand-in for jackd that reports a long concert's worth of xruns, then says it is ready
@@ -59,11 +62,6 @@ def test_a_steady_stream_through_our_jackd_arrives_once_each_even_when_a_client_
         jack_server: JackServer) -> None:
     """Synchronous mode: in jackd2's asynchronous default a late reader lost or re-read events (1 to 16
     of 2,400 notes on this 2-core machine); with -S each cycle waits for every client."""
-    import time
-
-    from bridge.midi.ports import ExternalOutput, VirtualInput
-    from tests.midi.collect import Collected
-
     collected = Collected()
     port = VirtualInput("drumbridge stream in", collected)
     sender = ExternalOutput("drumbridge stream in", client="stream-sender")
