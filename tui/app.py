@@ -20,6 +20,7 @@ from textual.widgets import Footer
 
 from bridge.commands import CommandError
 from bridge.remote.source import StateSource
+from bridge.runner import freeze_heap
 from tui.drum_panel import DrumPanel
 from tui.log_panel import LogPanel
 from tui.osc_panel import OscPanel
@@ -111,6 +112,9 @@ class DashboardApp(App[None]):
         self.sub_title = self.source.description
         self.poll()
         self.set_interval(1.0 / self.refresh_hz, self.poll, name="poll")
+        # the widgets are built by the first refresh: from then on the collector skips them (a full
+        # collection of a dashboard in the show's process holds the GIL the engine needs)
+        self.call_after_refresh(freeze_heap)
         if self.stop_after is not None:
             self.set_timer(self.stop_after, self.exit, name="stop-after")
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bridge.midi.stream import is_flush_marker
+from bridge.realtime import POLLER_PRIORITY, make_current_thread_realtime
 
 Event = tuple[list[int], float]
 OnMessage = Callable[[Event], None]
@@ -84,6 +85,7 @@ class InputPoller:
         return delivered
 
     def _run(self) -> None:
+        make_current_thread_realtime(POLLER_PRIORITY)
         last_message = time.monotonic()
         while True:
             with self._lock:

@@ -67,7 +67,7 @@ def test_grooved_offsets_reach_the_midi_output(jack_server: object) -> None:
         steps = (beat - 4.0) * 4  # the answer starts on beat 4, the bar after the 1-bar call
         step = round(steps)
         offsets.append(steps - step)
-        grid = live.tick_times[4 * 24 + 6 * step]  # when Live's clock put that 16th on the wire
+        grid = live.grid(4 * 24 + 6 * step)  # when Live's clock put that 16th on the wire
         errors.append((t - grid) - (steps - step) * step_seconds)
     assert sum(abs(x) * step_seconds > 0.004 for x in offsets) > len(offsets) / 2  # really off the grid
     latency = statistics.median(errors)

@@ -91,7 +91,7 @@ def test_ctrl_c_mid_answer_leaves_no_hanging_note_and_replay_matches_live(jack_s
     assert +sounding == Counter()
     assert any(t >= interrupted for _d, t in received), "Ctrl-C came while notes were sounding"
     assert [d for d, _t in received if d[0] == 0xB9 and d[1] == 123]  # and All Notes Off on its channel
-    bar_line = live.tick_times[4 * 24]
+    bar_line = live.grid(4 * 24)
     live_exact = [((t - bar_line) / (6 * TICK), p) for t, p in ons if t < interrupted]
 
     result = replay(read_record(record))
