@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import gc
 import heapq
+import logging
 import math
 import sys
 import threading
 from collections.abc import Iterable
 
 from bridge.engine import Engine
+from bridge.ratelimit import truncate
 from bridge.realtime import ENGINE_PRIORITY, make_current_thread_realtime
 from bridge.timebase import ManualTime, TimeSource, monotonic_time
+
+log = logging.getLogger(__name__)
+
+# A step that raises is a bug met mid-show: the concert goes on. Only a step failing this many times in a
+# row (the engine's state itself broken) stops the show, as any crash did before.
+MAX_FAILED_STEPS = 50
+STEP_RETRY_S = 0.001  # a failed step is tried again after this long, so a broken one cannot spin
 
 # How long another Python thread (a model generating the rest of an answer, the dashboard) may keep
 # the GIL once the engine thread has woken and wants it. Python's default is 5 ms.
@@ -64,6 +73,7 @@ class RealtimeRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.failed_steps = 0
         engine.set_waker(self._wake.set)
 
     def start(self) -> None:
@@ -80,11 +90,20 @@ class RealtimeRunner:
         else:
             self.engine.telemetry.event("warning", "engine", f"engine thread at {scheduling}: notes may leave "
                                         "late while the CPU is busy")
+        failures = 0  # steps in a row that raised
         try:
             while not self._stop.is_set():
                 now = self.time()
-                self.engine.step(now)
-                wait = self.engine.next_wakeup(now) - self.time()
+                try:
+                    self.engine.step(now)
+                    wait = self.engine.next_wakeup(now) - self.time()
+                    failures = 0
+                except Exception as error:
+                    failures += 1
+                    if failures > MAX_FAILED_STEPS:
+                        raise
+                    self._step_failed(error)
+                    wait = STEP_RETRY_S
                 if wait > 0:
                     self._wake.wait(min(wait, self.max_wait))
         except BaseException as error:  # noqa: BLE001 - reported to the caller, show shuts down cleanly
@@ -92,6 +111,16 @@ class RealtimeRunner:
             self.engine.telemetry.event("error", "engine", f"engine thread crashed: {error!r}")
         finally:
             self._stop.set()
+
+    def _step_failed(self, error: Exception) -> None:
+        """A bug met mid-show: say it (traceback to the log, once a second), count it, and keep the show going."""
+        self.failed_steps += 1
+        telemetry = self.engine.telemetry
+        message = f"engine step failed: {truncate(repr(error), 120)}; the show goes on"
+        if telemetry.limiter.admit("engine step traceback", "") is not None:
+            log.error("engine step failed", exc_info=error)
+        telemetry.increment("engine", "failed_steps")
+        telemetry.event_limited(message, "error", "engine", message, bad_input=False)
 
     @property
     def running(self) -> bool:

@@ -24,6 +24,7 @@ class TempoFitConfig:
     drift_run: int = 12  # mean residual of this many recent ticks ...
     drift_s: float = 0.0012  # ... beyond this = slow tempo change (ramp): shorten the window
     drift_keep: int = 48  # ticks kept when a ramp is detected
+    min_period_s: float = 60.0 / (1000.0 * 24)  # 1000 BPM: ticks closer than this came in a burst, not a tempo
 
 
 class TempoFit:
@@ -39,6 +40,7 @@ class TempoFit:
         self._sx = self._sy = self._sxx = self._sxy = 0.0
         self.outliers = 0
         self.jumps = 0
+        self.bursts = 0
         self._slipped = 0
 
     # -- window bookkeeping -------------------------------------------------------------
@@ -92,7 +94,8 @@ class TempoFit:
                 if slope > 0:
                     return self._base[0], self._base[1], (self._sy - slope * self._sx) / n, slope
         x, y = self._points[-1]
-        return self._base[0], self._base[1], y - self.period_hint * x, self.period_hint
+        hint = max(self.period_hint, self.config.min_period_s)
+        return self._base[0], self._base[1], y - hint * x, hint
 
     @property
     def period(self) -> float:
@@ -134,6 +137,11 @@ class TempoFit:
         self._slipped += k
         return True
 
+    def _burst(self) -> bool:
+        """Whether the suspect ticks came faster than any tempo (`min_period_s` apart or less)."""
+        (first_i, first_t), (last_i, last_t) = self._suspects[0], self._suspects[-1]
+        return (last_t - first_t) <= self.config.min_period_s * max(last_i - first_i, 1)
+
     def add(self, index: float, t: float) -> float | None:
         """Add tick `index` seen at time `t`; return its residual against the prior line, if any."""
         cfg = self.config
@@ -151,6 +159,13 @@ class TempoFit:
                 self._suspects = [(index, t)]
             if len(self._suspects) >= cfg.jump_run and self._slip(tolerance):
                 return residual
+            if len(self._suspects) >= cfg.jump_run and self._burst():
+                # Held up on the way and read in one go (a stalled sender or machine catching up): late
+                # ticks, not a new tempo. A line through them would have no slope at all.
+                self.bursts += 1
+                self.outliers += len(self._suspects)
+                self._suspects = []
+                return residual
             if len(self._suspects) >= cfg.jump_run:
                 # The ticks have moved to a new line: restart from the ticks that showed it,
                 # anchored by the last tick that still sat on the old line.
@@ -160,7 +175,8 @@ class TempoFit:
                 bx, bt = self._base
                 restart = [(x + bx, y + bt) for x, y in anchor] + self._suspects
                 self._suspects = []
-                self.period_hint = (restart[-1][1] - restart[0][1]) / max(restart[-1][0] - restart[0][0], 1)
+                spacing = (restart[-1][1] - restart[0][1]) / max(restart[-1][0] - restart[0][0], 1)
+                self.period_hint = max(spacing, cfg.min_period_s)
                 self._restart(restart)
             return residual
         if self._suspects:

@@ -211,3 +211,29 @@ def test_fast_ticks_in_the_middle_of_a_song_relock() -> None:
     feed_all(follower, tick_times(lambda b: 120.0, beats=8)[1])
     feed_all(follower, [4.0 + i * 0.0005 for i in range(2000)])
     assert _beats_to_relock(follower, 5.0, bpm=97.0) <= 4
+
+
+@pytest.mark.parametrize("held_s", [0.05, 0.2])  # shorter and longer than a stall (6 ticks, 125 ms)
+def test_ticks_held_up_and_delivered_in_one_burst_keep_the_tempo(held_s: float) -> None:
+    """A sender (or this machine) stalls, then the held ticks all arrive in one JACK cycle, at one time.
+
+    The fit once drew a line through them: slope 0, and the engine thread died dividing by it an
+    hour into a soak. They are late ticks; the tempo stays and the next ticks on Live's grid lock again.
+    """
+    follower = started()
+    ideal, observed = tick_times(lambda b: 120.0, beats=12)
+    cut = 4 * 24
+    held = [t for t in observed[cut:] if t < observed[cut] + held_s]
+    arrival = observed[cut] + held_s
+    feed_all(follower, observed[:cut])
+    for _t in held:  # all read at once
+        follower.feed(CLOCK, arrival)
+        follower.poll(arrival)
+        assert follower.bpm == pytest.approx(120.0, abs=1.0)
+        assert math.isfinite(follower.beat_at(arrival + 0.001))
+    feed_all(follower, observed[cut + len(held):])
+    last = observed[-1]
+    assert follower.bpm == pytest.approx(120.0, abs=0.05)
+    assert follower.status is ClockStatus.LOCKED
+    assert follower.beat_at(last) == pytest.approx(12 - 1 / 24, abs=0.01)
+    assert follower.time_at(12.0) == pytest.approx(ideal[-1] + 60 / 120 / 24, abs=0.001)
