@@ -90,13 +90,8 @@ class Engine:
             try:
                 command()
             except Exception as error:  # a bad command must not stop the show
-                if self.telemetry.limiter.admit("engine command traceback", "") is not None:
-                    log.exception("command failed")
-                # Each distinct failure is said (a musician's two different mistakes are two lines); the
-                # same one repeated is held to once a second. The limiter bounds how many kinds it keeps.
-                message = f"command failed: {truncate(str(error), 120)}"
-                self.telemetry.increment("bad_input", "command failed")
-                self.telemetry.event_limited(message, "error", "engine", message, bad_input=False)
+                self.report_failure("command", error, f"command failed: {truncate(str(error), 120)}",
+                                    ("bad_input", "command failed"))
         for change in self.clock.poll(now):
             self._on_transport(change)
         self.scheduler.poll(now)
@@ -105,6 +100,18 @@ class Engine:
         if housekeeping_due(now, self._next_publish):
             self._next_publish = next_in_cadence(self._next_publish, PUBLISH_INTERVAL, now)
             self.publish(now)
+
+    def report_failure(self, what: str, error: Exception, message: str, counter: tuple[str, str]) -> None:
+        """Something failed mid-show and the show goes on: traceback to the log (once a second per `what`),
+        `counter` (topic, name) counted, `message` said.
+
+        Each distinct message is said (a musician's two different mistakes are two lines); the same one
+        repeated is held to once a second. The limiter bounds how many kinds it keeps.
+        """
+        if self.telemetry.limiter.admit(f"engine {what} traceback", "") is not None:
+            log.error("%s failed", what, exc_info=error)
+        self.telemetry.increment(*counter)
+        self.telemetry.event_limited(message, "error", "engine", message, bad_input=False)
 
     def _handle_midi(self, port: str, data: list[int], t: float) -> None:
         if port == self.clock_port and data and data[0] in REALTIME_CLOCK_BYTES:

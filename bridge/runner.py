@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import logging
 import math
 import sys
 import threading
@@ -14,8 +13,6 @@ from bridge.engine import Engine
 from bridge.ratelimit import truncate
 from bridge.realtime import ENGINE_PRIORITY, make_current_thread_realtime
 from bridge.timebase import ManualTime, TimeSource, monotonic_time
-
-log = logging.getLogger(__name__)
 
 # A step that raises is a bug met mid-show: the concert goes on. Only a step failing this many times in a
 # row (the engine's state itself broken) stops the show, as any crash did before.
@@ -113,14 +110,10 @@ class RealtimeRunner:
             self._stop.set()
 
     def _step_failed(self, error: Exception) -> None:
-        """A bug met mid-show: say it (traceback to the log, once a second), count it, and keep the show going."""
+        """A bug met mid-show: said, counted, and the show keeps going."""
         self.failed_steps += 1
-        telemetry = self.engine.telemetry
-        message = f"engine step failed: {truncate(repr(error), 120)}; the show goes on"
-        if telemetry.limiter.admit("engine step traceback", "") is not None:
-            log.error("engine step failed", exc_info=error)
-        telemetry.increment("engine", "failed_steps")
-        telemetry.event_limited(message, "error", "engine", message, bad_input=False)
+        self.engine.report_failure("step", error, f"engine step failed: {truncate(repr(error), 120)}; the show goes on",
+                                   ("engine", "failed_steps"))
 
     @property
     def running(self) -> bool:
