@@ -91,7 +91,7 @@ class TempoFit:
             denom = n * self._sxx - self._sx * self._sx
             if denom > 0:
                 slope = (n * self._sxy - self._sx * self._sy) / denom
-                if slope > 0:
+                if slope >= self.config.min_period_s:  # flatter is ticks read in a burst, never a tempo
                     return self._base[0], self._base[1], (self._sy - slope * self._sx) / n, slope
         x, y = self._points[-1]
         hint = max(self.period_hint, self.config.min_period_s)
@@ -175,8 +175,7 @@ class TempoFit:
                 bx, bt = self._base
                 restart = [(x + bx, y + bt) for x, y in anchor] + self._suspects
                 self._suspects = []
-                spacing = (restart[-1][1] - restart[0][1]) / max(restart[-1][0] - restart[0][0], 1)
-                self.period_hint = max(spacing, cfg.min_period_s)
+                self.period_hint = (restart[-1][1] - restart[0][1]) / max(restart[-1][0] - restart[0][0], 1)
                 self._restart(restart)
             return residual
         if self._suspects:

@@ -213,8 +213,9 @@ def test_fast_ticks_in_the_middle_of_a_song_relock() -> None:
     assert _beats_to_relock(follower, 5.0, bpm=97.0) <= 4
 
 
+@pytest.mark.parametrize("spread_s", [0.0, 1e-6])  # one timestamp, or JACK's microseconds apart in one cycle
 @pytest.mark.parametrize("held_s", [0.05, 0.2])  # shorter and longer than a stall (6 ticks, 125 ms)
-def test_ticks_held_up_and_delivered_in_one_burst_keep_the_tempo(held_s: float) -> None:
+def test_ticks_held_up_and_delivered_in_one_burst_keep_the_tempo(held_s: float, spread_s: float) -> None:
     """A sender (or this machine) stalls, then the held ticks all arrive in one JACK cycle, at one time.
 
     The fit once drew a line through them: slope 0, and the engine thread died dividing by it an
@@ -226,8 +227,8 @@ def test_ticks_held_up_and_delivered_in_one_burst_keep_the_tempo(held_s: float) 
     held = [t for t in observed[cut:] if t < observed[cut] + held_s]
     arrival = observed[cut] + held_s
     feed_all(follower, observed[:cut])
-    for _t in held:  # all read at once
-        follower.feed(CLOCK, arrival)
+    for k, _t in enumerate(held):  # all read at once
+        follower.feed(CLOCK, arrival + k * spread_s)
         follower.poll(arrival)
         assert follower.bpm == pytest.approx(120.0, abs=1.0)
         assert math.isfinite(follower.beat_at(arrival + 0.001))
