@@ -8,24 +8,19 @@ so the audio graph still comes first. Model generation stays an ordinary thread:
 and its deadline is the next bar, not the next millisecond.
 
 Without permission (not root, no rtprio limit: the `audio` group of JACK's set-up gives one) the
-thread runs as before and `status()` says why, for the log and `drumbridge check`.
+thread runs as before, and the word it gets back says why (the engine puts it in the show's log).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 
 ENGINE_PRIORITY = 40
 POLLER_PRIORITY = 41  # input stamped a little sooner than the engine acts on it
 
-_lock = threading.Lock()
-_results: dict[str, str] = {}
-
 
 def make_current_thread_realtime(priority: int) -> str:
     """Ask SCHED_FIFO at `priority` for the calling thread; a word on what came of it ("fifo 40" or why not)."""
-    name = threading.current_thread().name
     if not hasattr(os, "sched_setscheduler"):
         result = "normal (no real-time scheduling on this system)"
     else:
@@ -38,12 +33,4 @@ def make_current_thread_realtime(priority: int) -> str:
                       "with an rtprio limit, as for JACK)")
         except OSError as error:
             result = f"normal ({error.strerror or error})"
-    with _lock:
-        _results[name] = result
     return result
-
-
-def status() -> dict[str, str]:
-    """Thread name → its scheduling, for every thread that asked."""
-    with _lock:
-        return dict(_results)
