@@ -39,6 +39,8 @@ class Engine:
         self.telemetry = telemetry or Telemetry()
         self.scheduler = BeatScheduler(clock)
         self.components: list[Component] = []
+        self._polled: list[Component] = []  # the components with a `poll` of their own, and with a `next_wakeup`
+        self._waking: list[Component] = []
         self.clock_port: str | None = None
         self._routes: dict[str, list[MidiHandler]] = {}
         self._inbox: deque[tuple[str, list[int], float]] = deque()
@@ -49,9 +51,16 @@ class Engine:
         self.started = False
 
     # -- wiring (before start) ------------------------------------------------------------
-    def add(self, component: Component) -> Component:
-        """Add a component; it gets every hook from now on."""
-        self.components.append(component)
+    def add(self, component: Component, first: bool = False) -> Component:
+        """Add a component; it gets every hook from now on. `first`: its hooks run first and it is
+        closed last (a recorder that must see every other part's note-offs)."""
+        if first:
+            self.components.insert(0, component)
+        else:
+            self.components.append(component)
+        # the engine steps ~60 times a second: hooks a component leaves as Component's no-ops are not called
+        self._polled = [c for c in self.components if type(c).poll is not Component.poll]
+        self._waking = [c for c in self.components if type(c).next_wakeup is not Component.next_wakeup]
         return component
 
     def route(self, port: str, handler: MidiHandler) -> None:
@@ -95,7 +104,7 @@ class Engine:
         for change in self.clock.poll(now):
             self._on_transport(change)
         self.scheduler.poll(now)
-        for component in self.components:
+        for component in self._polled:
             component.poll(now)
         if housekeeping_due(now, self._next_publish):
             self._next_publish = next_in_cadence(self._next_publish, PUBLISH_INTERVAL, now)
@@ -150,7 +159,7 @@ class Engine:
     def next_wakeup(self, now: float) -> float:
         """When `step` must run again even if no input arrives."""
         times = [self.clock.next_wakeup(now), self.scheduler.next_wakeup(now), self._next_publish]
-        times.extend(component.next_wakeup(now) for component in self.components)
+        times.extend(component.next_wakeup(now) for component in self._waking)
         return min(times)
 
     def panic(self) -> None:

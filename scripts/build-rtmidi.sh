@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Build python-rtmidi 1.5.8 from its sdist against the system libjack (jackd2)
-# and ALSA, optimised (-O2), with rtmidi-jack-event-check.patch applied, and
+# and ALSA, optimised (-O2), with rtmidi-drumbridge.patch applied, and
 # install the wheel into the venv whose python is given.
 #
 # Why: the PyPI wheel bundles its own libjack and an unoptimised RtMidi whose JACK input
 # ignores jack_midi_event_get()'s result; a reader that falls a cycle behind then reads an
 # uninitialised event (phantom duplicate notes, or a crash on a NULL buffer). The patch skips
-# such events. `make setup` runs this after pip; tests/midi/test_rtmidi_build.py checks it.
+# such events, and gives the input poller an eventfd to sleep on (see the patch's header). `make setup` runs this after pip; tests/midi/test_rtmidi_build.py checks it.
 #
 #   usage: build_rtmidi.sh /path/to/venv/bin/python      (or PY=... build_rtmidi.sh)
 #
 # Env knobs:
 #   RTMIDI_BUILD_DIR  work dir (sdist cache, sources, build dirs, wheels, stamps);
 #                     default: rtmidi-build beside the venv's bin/ (the Makefile's .venv/rtmidi-build)
-#   RTMIDI_PATCH      patch file; default: <dir of this script>/rtmidi-jack-event-check.patch
+#   RTMIDI_PATCH      patch file; default: <dir of this script>/rtmidi-drumbridge.patch
 #   RTMIDI_FORCE=1    ignore the stamp and the wheel cache, rebuild + reinstall
 #
 # Idempotent: a stamp per target python records what was installed; when the
@@ -47,7 +47,7 @@ command -v "$PY" >/dev/null 2>&1 || [ -x "$PY" ] || die "python not found: $PY"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="${RTMIDI_BUILD_DIR:-$(dirname "$(dirname "$PY")")/rtmidi-build}"
 mkdir -p "$WORK" && WORK="$(cd "$WORK" && pwd)"  # absolute: meson-python reads build-dir relative to the sources
-PATCH_FILE="${RTMIDI_PATCH:-$HERE/rtmidi-jack-event-check.patch}"
+PATCH_FILE="${RTMIDI_PATCH:-$HERE/rtmidi-drumbridge.patch}"
 [ -f "$PATCH_FILE" ] || die "patch not found: $PATCH_FILE"
 mkdir -p "$WORK"/{cache,src,build,wheels,stamps}
 

@@ -71,7 +71,7 @@ def handle(args: argparse.Namespace) -> int:
             raise CliError(f"{error}; nothing started") from None
         recorder.clock = show.clock
         recorder.telemetry = show.telemetry
-        show.engine.components.insert(0, recorder)  # closed last, after every note-off went out
+        show.engine.add(recorder, first=True)  # closed last, after every note-off went out
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
         print(f"drumbridge: recording show {config.name or path.name!r} to {out_path}; Ctrl-C stops",

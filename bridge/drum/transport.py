@@ -26,7 +26,9 @@ from bridge.drum.ports import PortOpener, SerialPort, find_board, open_serial
 log = logging.getLogger(__name__)
 
 LinkState = Literal["disconnected", "searching", "connected"]
-RETRY_INTERVAL = 0.1  # seconds between attempts to (re)open the port: replug is noticed well within 1 s
+RETRY_INTERVAL = 0.25  # seconds between attempts to (re)open the port: replug is noticed well within 1 s
+WRITER_BACKSTOP_S = 1.0  # the writer sleeps on its queue; `close` wakes it, this only bounds a missed wake
+_WAKE_WRITER = (-1, b"")  # queued by `close`: no data, the writer looks at the stop flag
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,10 @@ class SerialTransport(DrumLink):
         """Stop the threads and close the port."""
         self._stop.set()
         self._kick.set()
+        try:
+            self._queue.put_nowait(_WAKE_WRITER)
+        except queue.Full:
+            pass  # a full queue keeps the writer awake: it sees the stop flag after its current write
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(timeout=2)
@@ -279,9 +285,12 @@ class SerialTransport(DrumLink):
     def _write_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                generation, data = self._queue.get(timeout=0.1)
+                item = self._queue.get(timeout=WRITER_BACKSTOP_S)
             except queue.Empty:
                 continue
+            if item is _WAKE_WRITER:
+                continue
+            generation, data = item
             port = self._port
             try:
                 if port is None or generation != self._generation:

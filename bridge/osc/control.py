@@ -39,6 +39,7 @@ from bridge.timebase import TimeSource, monotonic_time
 
 log = logging.getLogger(__name__)
 RECEIVE_BUFFER = 1 << 20  # bytes the kernel may hold for the control socket while the listener catches up
+RECEIVE_BACKSTOP_S = 1.0  # the listener sleeps in recvfrom; `close` wakes it, this only bounds a missed wake
 
 
 def _to_muted(value: Any) -> bool:
@@ -159,7 +160,7 @@ class OscControl:
             self.stats.last_error = f"cannot listen on {self.host}:{self.port}: {error}"
             self.telemetry.event("error", "osc control", self.stats.last_error + "; OSC control is off")
             return False
-        sock.settimeout(0.2)
+        sock.settimeout(RECEIVE_BACKSTOP_S)
         try:  # a burst from a controller (a fader sweep, a preset recall) must not overrun the kernel's buffer
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         except OSError:
@@ -187,6 +188,8 @@ class OscControl:
                 if self._stop.is_set():
                     return
                 continue
+            if self._stop.is_set():
+                return  # `close` woke us
             self.handle_datagram(data, sender)
 
     def handle_datagram(self, data: bytes, sender: Any = None) -> None:
@@ -253,11 +256,25 @@ class OscControl:
         if text is not None:
             self.telemetry.event("warning", "osc control", text)
 
+    @staticmethod
+    def _wake_receiver(sock: socket.socket) -> None:
+        """An empty datagram to our own socket: the receiving thread returns from `recvfrom` and sees the stop."""
+        try:
+            host, port = sock.getsockname()[:2]
+            family = sock.family
+            if ipaddress.ip_address(host).is_unspecified:
+                host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+            with socket.socket(family, socket.SOCK_DGRAM) as waker:
+                waker.sendto(b"", (host, port))
+        except OSError:
+            pass  # the thread then sees the stop after RECEIVE_BACKSTOP_S
+
     def close(self) -> None:
         """Stop listening and wait (briefly) for the thread."""
         self._stop.set()
         logging.getLogger().removeFilter(self._osc_filter)
         if self._socket is not None:
+            self._wake_receiver(self._socket)
             self._socket.close()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=1.0)

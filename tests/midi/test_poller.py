@@ -147,3 +147,36 @@ def test_notes_played_around_each_flush_all_arrive(jack_server: object, capfd: p
         said = capfd.readouterr().err
     assert connected == [2] * 4  # the sender and the flusher, between markers as well as during them
     assert "invalid source buffer" not in said
+
+
+def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_server: object) -> None:
+    """Our rtmidi build counts up an eventfd for every queued message (scripts/rtmidi-drumbridge.patch).
+
+    A poller that would look only once a minute on its timer still reads each note at once, and an
+    idle input costs it no passes: it sleeps until there is something to read.
+    """
+    from bridge.midi.api import make_midi_in, make_midi_out
+    from bridge.midi.poller import InputPoller, rtmidi_input_fd
+    from bridge.midi.ports import find_port
+
+    assert rtmidi_input_fd() is not None, "rtmidi without drumbridge's patch: run `make setup`"
+    poller = InputPoller(period=60.0, quiet_period=60.0, idle_period=60.0)
+    collected = Collected()
+    reader = make_midi_in("poll-eventfd-dst")
+    reader.open_virtual_port("in")
+    sender = make_midi_out("poll-eventfd-src")
+    sender.open_port(find_port(list(sender.get_ports()), "poll-eventfd-dst:in"))
+    poller.add(reader, lambda event: collected("in", event[0], event[1]))
+    try:
+        for note in range(5):
+            sender.send_message([0x90, 60 + note, 100])
+            assert collected.wait_for(note + 1)[note] == [0x90, 60 + note, 100]
+        passes = poller.passes
+        time.sleep(0.3)  # idle: the poller must not be looking on a timer meanwhile
+        assert poller.passes - passes <= 1  # at most the one pass when the input turns quiet
+    finally:
+        poller.remove(reader)
+        sender.close_port()
+        reader.close_port()
+        sender.delete()
+        reader.delete()
