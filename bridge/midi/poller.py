@@ -11,8 +11,8 @@ to read, so an idle show costs it nothing and input is read as soon as it is que
 With a stock rtmidi (no eventfd) it drains the queues every `period` s instead. Arrival times stay
 honest because `ArrivalSmoother` anchors the driver's own message spacing to the earliest arrival
 seen, and the poll adds at most one period of reaction delay.
-After `quiet_after` s with no message on any input (no clock running: Live stopped, or an internal
-clock show between calls) it polls every `quiet_period` s instead, after `idle_after` s every
+On the timer, after `quiet_after` s with no message on any input (no clock running: Live stopped, or
+an internal clock show between calls) it polls every `quiet_period` s instead, after `idle_after` s every
 `idle_period` s, and goes back to `period` with the first message; a running MIDI clock (a tick every
 21 ms at 120 BPM) keeps it at `period`. A later poll delays the first message after a silence, not
 its time: `ArrivalSmoother` places it by the driver's own spacing from the messages before (the
@@ -73,7 +73,7 @@ class InputPoller:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.handler_errors = 0
-        self.quiet = False  # polling every quiet_period: no input for quiet_after s
+        self.quiet = False  # no input for quiet_after s (on the timer: polling every quiet_period)
         self.last_handler_error: str | None = None
         self.notify_fd = rtmidi_input_fd() if notify_fd == -1 else notify_fd
         self.passes = 0  # passes over the inputs: how often the poller woke
