@@ -38,8 +38,8 @@ class CallStream(Protocol):
         """Feed the call's steps up to (not including) `upto`; `call_so_far` holds every step heard so far."""
         ...
 
-    def finish(self, call: Phrase) -> None:
-        """Feed whatever of the complete `call` is not fed yet."""
+    def finish(self, call: Phrase, answer_steps: int) -> None:
+        """Feed whatever of the complete `call` is not fed yet; an answer `answer_steps` long follows."""
         ...
 
     def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:

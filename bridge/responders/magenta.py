@@ -13,6 +13,7 @@ import numpy as np
 
 from bridge.models.encodings import NO_EVENT, NOTE_OFF
 from bridge.models.errors import ModelError
+from bridge.models.melodies import transpose
 from bridge.models.model import Model
 from bridge.responders.generator import GeneratorError
 from bridge.responders.phrase import STEPS_PER_BEAT, Note, Phrase
@@ -92,9 +93,9 @@ class BundleGenerator:
             return drum_phrase(result.events, steps)
         return melody_phrase(result.events, steps)
 
-    def stream(self) -> DrumStream | None:
-        """Drums stream (feeding is exactly what one-shot generation does); melodies are squashed as a whole."""
-        return DrumStream(self.model) if self.drums else None
+    def stream(self) -> DrumStream | MelodyStream:
+        """A session to feed the call into while it is played, so that the answer is ready in time."""
+        return DrumStream(self.model) if self.drums else MelodyStream(self.model)
 
     def warm_up(self) -> None:
         """Run the network once so the first real answer does not pay numpy's first-call costs."""
@@ -115,7 +116,7 @@ class DrumStream:
             self.session.feed_many(events)
             self.fed += len(events)
 
-    def finish(self, call: Phrase) -> None:
+    def finish(self, call: Phrase, answer_steps: int) -> None:
         self.feed(call, call.steps)
         if self.fed == 0:
             self.session.feed(frozenset())
@@ -125,5 +126,69 @@ class DrumStream:
         return drum_phrase(self.session.sample_steps(steps, rng, temperature).events, steps)
 
     def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
-        self.finish(call)
+        self.finish(call, steps)
+        return self.sample(steps, temperature, rng)
+
+
+class MelodyStream:
+    """A melody call fed while it is played; the answer equals `BundleGenerator.answer` note for note.
+
+    Magenta transposes the whole call into the model's range before encoding it. The stream feeds
+    the call under the transposition the steps heard so far imply (it settles after the first few
+    notes); when that changes, or a step already fed reads differently, it feeds again from the zero
+    state. Answer pieces hold the notes that start in them with their whole length, so steps past a
+    piece are sampled ahead (in the same order, from the same generator) until its last note ends.
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.session = model.session()
+        self.amount = 0
+        self.fed: list[int] = []  # the call's events fed so far, before transposition
+        self.refeeds = 0
+        self._total = 0  # answer steps
+        self._answer: list[int] = []  # answer events sampled so far, in the model's range
+        self._handed = 0  # answer steps handed over
+
+    def feed(self, call_so_far: Phrase, upto: int) -> None:
+        self._feed(melody_events(call_so_far)[:upto])
+
+    def _feed(self, events: list[int]) -> None:
+        squashed, amount = self.model.squash(events)
+        if amount != self.amount or events[:len(self.fed)] != self.fed:
+            if self.fed:
+                self.refeeds += 1
+            self.session, self.amount, self.fed = self.model.session(), amount, []
+        if len(events) > len(self.fed):
+            self.session.feed_many(squashed[len(self.fed):])
+            self.fed = events
+
+    def finish(self, call: Phrase, answer_steps: int) -> None:
+        self._feed(melody_events(call) or [NO_EVENT])
+        self._total, self._answer, self._handed = answer_steps, [], 0
+
+    def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        begin, end = self._handed, min(self._handed + steps, self._total)
+        self._sample_to(end, temperature, rng)
+        notes: list[Note] = []
+        for step in range(begin, end):
+            pitch = self._answer[step]
+            if pitch < 0:
+                continue
+            until = step + 1
+            while until < self._total:  # the note holds until the next event that is not a hold
+                self._sample_to(until + 1, temperature, rng)
+                if self._answer[until] != NO_EVENT:
+                    break
+                until += 1
+            notes.append(Note(step - begin, transpose([pitch], -self.amount)[0], 100, until - step))
+        self._handed = end
+        return Phrase(steps, tuple(notes))
+
+    def _sample_to(self, steps: int, temperature: float, rng: np.random.Generator) -> None:
+        while len(self._answer) < steps:
+            self._answer.append(int(self.session.sample(rng, temperature)))
+
+    def answer(self, call: Phrase, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
+        self.finish(call, steps)
         return self.sample(steps, temperature, rng)

@@ -111,7 +111,7 @@ def run_job(job: Job) -> Iterator[Piece]:
             yield 0, Phrase(job.steps, answer.notes), None, True
             return
         assert job.stream is not None
-        job.stream.finish(job.call)
+        job.stream.finish(job.call, job.steps)
         for piece, begin in enumerate(starts):
             n = job.piece_end(piece) - begin
             part = job.stream.sample(n, job.temperature, rng)

@@ -83,7 +83,7 @@ class StreamingToy(ToyDrums):
     def feed(self, call_so_far: Phrase, upto: int) -> None:
         self.feeds.append((self.now() if callable(self.now) else 0.0, upto, len(call_so_far.notes)))
 
-    def finish(self, call: Phrase) -> None:
+    def finish(self, call: Phrase, answer_steps: int) -> None:
         self.calls.append(call)
         self._pitches = sorted({n.pitch for n in call.notes}) or [36]
 

@@ -84,6 +84,60 @@ def test_a_drum_answer_sampled_piece_by_piece_equals_the_one_shot_answer() -> No
     assert chunked == generator.answer(call, 32, 1.0, np.random.default_rng([1, 2, 3])).notes
 
 
+SMALL_MELODY = "attention_rnn_small_first.mag"
+# a phrase in C with a low note halfway and a turn to A flat at its end: the transposition changes twice
+MELODY_CALL = Phrase(32, (Note(0, 60, 90, 2), Note(2, 64, 90, 2), Note(4, 67, 90, 4), Note(8, 65, 90, 1),
+                          Note(10, 64, 90, 6), Note(16, 38, 90, 2), Note(20, 60, 90, 4), Note(26, 68, 90, 2),
+                          Note(28, 63, 90, 3), Note(31, 56, 90, 1)))
+
+
+def melody_generator() -> magenta.BundleGenerator:
+    from tests.responders.fakes import BUNDLES
+    if not (BUNDLES / SMALL_MELODY).exists():
+        pytest.skip("model engine test bundles not in this checkout")
+    return magenta.BundleGenerator.load(BUNDLES / SMALL_MELODY, "keys")
+
+
+def fed_as_played(stream: magenta.MelodyStream, call: Phrase) -> None:
+    """Feed `call` the way the cycle does: step k once it is final, with the notes heard by then."""
+    for upto in range(1, call.steps):
+        heard = tuple(n if n.step + n.length <= upto else Note(n.step, n.pitch, n.velocity, call.steps - n.step)
+                      for n in call.notes if n.step < upto)
+        stream.feed(Phrase(call.steps, heard), upto)
+
+
+def test_a_melody_call_streamed_and_answered_piece_by_piece_gives_the_one_shot_answer() -> None:
+    from bridge.responders.worker import Job, run_job
+    generator = melody_generator()
+    stream = generator.stream()
+    assert isinstance(stream, magenta.MelodyStream)
+    fed_as_played(stream, MELODY_CALL)
+    assert stream.refeeds == 1  # the low note moved the transposition: fed again from the start
+    job = Job("keys", 0, MELODY_CALL, 64, 1.0, (4, 5, 6), generator, 0.0, 1.0, stream, 4)
+    pieces = list(run_job(job))
+    assert stream.refeeds == 2  # and the A flat at the end, once the call was complete
+    assert [p[2] for p in pieces] == [None] * len(job.piece_starts)
+    chunked = tuple(n for p in pieces for n in p[1].notes)
+    one_shot = generator.answer(MELODY_CALL, 64, 1.0, np.random.default_rng([4, 5, 6]))
+    assert chunked == one_shot.notes
+    starts = job.piece_starts
+    assert any(job.piece_end(starts.index(max(s for s in starts if s <= n.step))) < n.step + n.length
+               for n in chunked)  # some note holds on into the next piece, with its whole length
+
+
+def test_the_first_melody_piece_samples_only_as_far_as_its_note_lasts() -> None:
+    generator = melody_generator()
+    stream = generator.stream()
+    fed_as_played(stream, MELODY_CALL)
+    stream.finish(MELODY_CALL, 64)
+    first = stream.sample(1, 1.0, np.random.default_rng([7]))
+    sampled = len(stream._answer)
+    assert sampled == (first.notes[0].length + 1 if first.notes else 1)  # up to the event that ends it
+    assert sampled < 64
+    rest = stream.sample(63, 1.0, np.random.default_rng([7]))
+    assert all(n.step + n.length <= 63 for n in rest.notes)
+
+
 def _traced_lines(action) -> int:
     """How many lines of bridge/responders/phrase.py ran during `action` (an operation count, not a time)."""
     import sys
