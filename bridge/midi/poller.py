@@ -15,8 +15,7 @@ On the timer, after `quiet_after` s with no message on any input (no clock runni
 an internal clock show between calls) it polls every `quiet_period` s instead, after `idle_after` s every
 `idle_period` s, and goes back to `period` with the first message; a running MIDI clock (a tick every
 21 ms at 120 BPM) keeps it at `period`. A later poll delays the first message after a silence, not
-its time: `ArrivalSmoother` places it by the driver's own spacing from the messages before (the
-SysEx flusher's markers keep that anchor alive on our virtual inputs).
+its time: `ArrivalSmoother` places it by the driver's own spacing from the messages before.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from typing import Any
 
 import rtmidi._rtmidi
 
-from bridge.midi.stream import is_flush_marker
 from bridge.realtime import POLLER_PRIORITY, make_current_thread_realtime
 
 Event = tuple[list[int], float]
@@ -93,14 +91,13 @@ class InputPoller:
             self._inputs.pop(id(rt), None)
 
     def drain(self) -> int:
-        """One pass over every input; the number of messages delivered (not counting lone flush markers)."""
+        """One pass over every input; the number of messages delivered."""
         delivered = 0
         self.passes += 1
         with self._lock:
             for rt, on_message in list(self._inputs.values()):
                 while (event := rt.get_message()) is not None:
-                    if not is_flush_marker(event[0]):  # the SysEx flusher's marker back alone: not input
-                        delivered += 1
+                    delivered += 1
                     try:
                         on_message(event)
                     except Exception as error:  # a broken handler must not stop the other ports' input

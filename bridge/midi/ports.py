@@ -14,12 +14,11 @@ from typing import Any
 
 import rtmidi
 
-from bridge.midi.api import MidiUnavailable, chosen_api, drain_time, input_latency, make_midi_in, make_midi_out
+from bridge.midi.api import MidiUnavailable, drain_time, input_latency, make_midi_in, make_midi_out
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
 from bridge.midi.poller import POLLER
 from bridge.midi.rthandle import abandon
-from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, is_flush_marker, split_stream
-from bridge.midi.sysex_flush import SysexFlusher
+from bridge.midi.stream import CLOCK_TICK, SYSEX_END, SYSEX_START, split_stream
 from bridge.midi.timestamps import ArrivalSmoother
 from bridge.timebase import TimeSource, monotonic_time
 
@@ -55,7 +54,6 @@ class RtInput(InputBase):
         self.latency = input_latency() if latency is None else latency
         self.client = client
         self._time = time_source
-        self._last_arrival = self._time()
         self._smoother = ArrivalSmoother()
         self.last_error: str | None = None
         self._rt: rtmidi.MidiIn | None = None
@@ -77,10 +75,7 @@ class RtInput(InputBase):
 
     def _on_message(self, event: tuple[list[int], float]) -> None:
         data, delta = event
-        arrival = self._time()
-        if not is_flush_marker(data):  # our own marker coming back alone is not input: the flusher backs off
-            self._last_arrival = arrival
-        t = self._smoother.stamp(arrival, delta) - self.latency
+        t = self._smoother.stamp(self._time(), delta) - self.latency
         if data and (data[0] in (SYSEX_START, SYSEX_END) or len(data) > 3):
             self._on_bundle(data, t)
             return
@@ -92,7 +87,7 @@ class RtInput(InputBase):
         self.stats.dropped_sysex += split.dropped_sysex
         self.stats.dropped_bytes += split.dropped_bytes
         self.stats.last_time = t
-        held = split.flushed or split.dropped_sysex > 0  # held for an unknown time: tick times are lost
+        held = split.dropped_sysex > 0  # held for an unknown time: tick times are lost
         for message in split.messages:
             if held and message == [CLOCK_TICK]:
                 self.stats.dropped_bytes += 1  # the follower finds lost ticks from the next ones
@@ -129,49 +124,12 @@ class RtInput(InputBase):
 
 
 class VirtualInput(RtInput):
-    """A virtual MIDI input other apps send to; every message goes to `handler` with the time it was sent.
-
-    On JACK a `SysexFlusher` ends a SysEx left open by the sender after `sysex_bound` s of silence,
-    so it cannot hold the port's later input (clock included) for ever.
-    """
+    """A virtual MIDI input other apps send to; every message goes to `handler` with the time it was sent."""
 
     kind = "virtual input"
 
-    def __init__(self, name: str, handler: RawHandler, time_source: TimeSource = monotonic_time,
-                 client: str = "drumbridge", latency: float | None = None, sysex_bound: float = 0.05) -> None:
-        self.sysex_bound = sysex_bound
-        self._flusher: SysexFlusher | None = None
-        super().__init__(name, handler, time_source, client, latency)
-
     def _connect(self, rt: rtmidi.MidiIn) -> None:
-        flusher = None
-        if self.sysex_bound > 0 and chosen_api() == rtmidi.API_UNIX_JACK:
-            flusher = SysexFlusher(self.client, self.sysex_bound, lambda: self._time() - self._last_arrival)
-        try:
-            rt.open_virtual_port(self.name)
-        except rtmidi.RtMidiError:
-            if flusher is not None:
-                flusher.close()
-            raise
-        if flusher is not None and not flusher.connect(self.name):
-            flusher.close()  # our own port not found unambiguously: no flushing, as before
-            flusher = None
-        self._flusher = flusher
-
-    def _close_flusher(self) -> None:
-        if self._flusher is not None:
-            self._flusher.close()
-            self._flusher = None
-
-    def release(self) -> None:
-        self._close_flusher()
-        super().release()
-
-    def abandon(self) -> None:
-        if self._flusher is not None:
-            self._flusher.abandon()
-            self._flusher = None
-        super().abandon()
+        rt.open_virtual_port(self.name)
 
 
 class RtOutput(OutputBase):

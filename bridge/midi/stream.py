@@ -1,9 +1,11 @@
 """Split raw MIDI bytes into messages the way the MIDI spec reads a byte stream, SysEx and realtime included.
 
-rtmidi's JACK input hands over whatever it has gathered since a SysEx start (0xF0) only when a 0xF7
-comes, realtime bytes (clock, Start, Stop) and later messages included. `split_stream` takes such a
-bundle apart: realtime bytes are messages wherever they sit, a SysEx ends at its 0xF7 or at the next
-status byte (an unterminated SysEx is dropped and counted), other messages are cut by their length.
+A SysEx arrives as one bundle of bytes; stock rtmidi's JACK input also held everything after an
+unterminated SysEx start (0xF0) until an 0xF7 came, realtime bytes and later messages included (our
+build passes realtime on and ends the SysEx at the next status byte: scripts/rtmidi-drumbridge.patch).
+`split_stream` takes any such bundle apart: realtime bytes are messages wherever they sit, a SysEx
+ends at its 0xF7 or at the next status byte (an unterminated SysEx is dropped and counted), other
+messages are cut by their length.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SYSEX_START, SYSEX_END, CLOCK_TICK = 0xF0, 0xF7, 0xF8
-FLUSH_MARKER = (0xF0, 0x7D, 0x7F, 0x7F, 0xF7)  # sent by drumbridge to its own input to end a stuck SysEx
 _DATA_LENGTH = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
 _SYSTEM_LENGTH = {0xF1: 1, 0xF2: 2, 0xF3: 1}
 
@@ -23,12 +24,6 @@ class SplitBytes:
     messages: list[list[int]] = field(default_factory=list)
     dropped_sysex: int = 0  # SysEx messages that never saw their 0xF7
     dropped_bytes: int = 0  # data bytes with no status to belong to, and cut-short messages
-    flushed: bool = False  # drumbridge's own flush marker was in the bundle
-
-
-def is_flush_marker(data: list[int] | tuple[int, ...]) -> bool:
-    """Whether `data` is drumbridge's own flush marker, alone (not input from anyone)."""
-    return len(data) == len(FLUSH_MARKER) and tuple(data) == FLUSH_MARKER
 
 
 def _length(status: int) -> int:
@@ -58,10 +53,7 @@ def split_stream(data: list[int] | bytes | tuple[int, ...]) -> SplitBytes:
         if byte == SYSEX_END:
             if in_sysex:
                 current.append(byte)
-                if is_flush_marker(current):
-                    out.flushed = True
-                else:
-                    out.messages.append(current)
+                out.messages.append(current)
                 current, in_sysex = [], False
             else:
                 close_current()

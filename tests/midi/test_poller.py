@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -90,63 +88,13 @@ def test_a_removed_input_is_not_read_again(jack_server: object) -> None:
             again.close()
 
 
-def test_an_idle_input_is_polled_gently_and_its_flush_markers_back_off(jack_server: object) -> None:
-    with input_with_sender("drumbridge poll idle", "poll-idle") as (port, sender, collected):
+def test_an_idle_input_turns_the_poller_quiet_and_the_next_note_wakes_it(jack_server: object) -> None:
+    with input_with_sender("drumbridge poll idle", "poll-idle") as (_port, sender, collected):
         wait_until(lambda: not POLLER.quiet)
-        # nothing but the SysEx flusher's own markers now: they are not input, so the poller goes quiet
-        wait_until(lambda: POLLER.quiet, timeout=3.0)
-        flusher = port._flusher
-        assert flusher is not None
-        wait_until(lambda: time.monotonic() - port._last_arrival > 1.1, timeout=3.0, interval=0.05)
-        before, started = flusher.flushes, time.monotonic()
-        wait_until(lambda: flusher.flushes >= before + 2, timeout=3.0)
-        assert time.monotonic() - started >= 0.5  # after a second of silence: a marker every 0.5 s, not every 50 ms
-        sender.send([0x90, 61, 100])  # real input again: the poller is back at its 1 ms period at once
-        collected.wait_for(2)
+        wait_until(lambda: POLLER.quiet, timeout=3.0)  # no input for half a second: nothing sent to it meanwhile
+        sender.send([0x90, 61, 100])
+        assert collected.wait_for(2)[1] == [0x90, 61, 100]
         wait_until(lambda: not POLLER.quiet)
-
-
-def sources_of(port_name: str) -> int:
-    """How many JACK ports are connected to our input `port_name` right now (jack_lsp -c)."""
-    lines = subprocess.run(["jack_lsp", "-c"], capture_output=True, text=True, timeout=10,
-                           env=dict(os.environ, JACK_NO_START_SERVER="1")).stdout.splitlines()
-    count, inside = 0, False
-    for line in lines:
-        if not line.startswith(" "):
-            inside = line.split(":", 1)[-1] == port_name
-        elif inside:
-            count += 1
-    return count
-
-
-def test_notes_played_around_each_flush_all_arrive(jack_server: object, capfd: pytest.CaptureFixture[str]) -> None:
-    """The flusher's marker never costs the musician a note: 20 times, a burst right after a marker.
-
-    A flusher that registered a port per marker and unregistered it after made jackd's mixdown find
-    a dead source ("invalid source buffer") and drop every event of that cycle. Its port now stays
-    connected for the life of the input.
-    """
-    with input_with_sender("drumbridge flush notes", "flush-notes-sender") as (port, sender, collected):
-        flusher = port._flusher
-        assert flusher is not None
-        capfd.readouterr()  # the sender's own port appearing (and, below, going) is not the flusher's doing
-        sent, connected = 1, []
-        for burst in range(20):
-            before = flusher.flushes
-            wait_until(lambda before=before: flusher.flushes > before, timeout=3.0, interval=0.002)
-            for k in range(30):  # a fast fill over the next ~30 ms, where the old flusher let go of its port
-                sender.send([0x90 | (burst % 16), 30 + k, 1 + burst])
-                sent += 1
-                time.sleep(0.001)
-            if burst % 5 == 4:
-                connected.append(sources_of("drumbridge flush notes"))
-        try:
-            collected.wait_for(sent, timeout=3.0)
-        except AssertionError:
-            pytest.fail(f"{sent - len(collected.messages)} of {sent} notes lost around flushes")
-        said = capfd.readouterr().err
-    assert connected == [2] * 4  # the sender and the flusher, between markers as well as during them
-    assert "invalid source buffer" not in said
 
 
 def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_server: object) -> None:
