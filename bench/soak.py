@@ -400,6 +400,7 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
                     process.wait(timeout=5)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        jackd_said = server.output().splitlines()  # its last 200 lines: late clients, xruns
         server.stop()
     state = snapshot.get("state", {})
     responders = {name: {k: state.get(f"responder.{name}", {}).get(k) for k in ("answers", "late", "fallbacks",
@@ -437,6 +438,7 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
             name: round(100 * (end[name]["cpu_s"] - first[name]["cpu_s"]) / wall, 2) for name in end},
         "dashboard": {"alive_at_end": dashboard_alive, "bytes_drawn": dashboard.bytes_out},
         "warnings": len(warnings), "last_warnings": [e.get("message") for e in warnings[-5:]],
+        "jackd_lines": len(jackd_said), "jackd_last_lines": jackd_said[-8:],
         "targets": {"late": 0, "stuck": 0, "lost_beats": 0, "rss_growth_mb_max": 5.0},
     }
 
