@@ -6,6 +6,7 @@ their beat (the drum, OSC). The cycle state machine (`Responder`) decides what t
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,6 +33,8 @@ class AnswerPlayer:
         self.channel = config.channel - 1
         self.muted = config.muted
         self.sounding: dict[int, int] = {}  # pitch → velocity
+        self._sounded_by: dict[int, int] = {}  # pitch → the note (its number) that sounds it now
+        self._numbers = itertools.count()
         self.note_listeners: list[NoteListener] = []
         self._tag = tag  # the responder's (for the log)
         self.tag = tag + ":notes"  # the scheduler tag of every note event
@@ -46,9 +49,9 @@ class AnswerPlayer:
             note, velocity = played.note, played.velocity
             on_beat = start + (note.step + played.offset) / STEPS_PER_BEAT
             length = (1 if drums else note.length) * self.config.gate / STEPS_PER_BEAT
-            pitch = note.pitch
-            self.scheduler.schedule(on_beat, self._action(self._note_on, pitch, velocity), 0.0, self.tag)
-            self.scheduler.schedule(on_beat + length, self._action(self._note_off, pitch), 0.0, self.tag)
+            pitch, number = note.pitch, next(self._numbers)
+            self.scheduler.schedule(on_beat, self._action(self._note_on, pitch, velocity, number), 0.0, self.tag)
+            self.scheduler.schedule(on_beat + length, self._action(self._note_off, pitch, number), 0.0, self.tag)
             if self.note_listeners:
                 self.scheduler.schedule(on_beat, self._action(self._tell, pitch, velocity, on_beat), lead, self.tag)
 
@@ -74,17 +77,22 @@ class AnswerPlayer:
         for pitch in sorted(self.sounding):
             self.send([0x80 | self.channel, pitch, 0])
         self.sounding.clear()
+        self._sounded_by.clear()
 
-    def _note_on(self, pitch: int, velocity: int) -> None:
+    def _note_on(self, pitch: int, velocity: int, number: int) -> None:
         if self.muted:
             return
-        if pitch in self.sounding:
-            self._note_off(pitch)
+        if pitch in self.sounding:  # retriggered: end the note that sounds first
+            self._note_off(pitch, self._sounded_by[pitch])
         self.send([0x90 | self.channel, pitch, velocity])
         self.sounding[pitch] = velocity
+        self._sounded_by[pitch] = number
 
-    def _note_off(self, pitch: int) -> None:
-        if self.sounding.pop(pitch, None) is not None:
+    def _note_off(self, pitch: int, number: int) -> None:
+        """End note `number`; a note that a later one on the same pitch retriggered has already ended."""
+        if self._sounded_by.get(pitch) == number:
+            del self._sounded_by[pitch]
+            self.sounding.pop(pitch, None)
             self.send([0x80 | self.channel, pitch, 0])
 
     def _tell(self, pitch: int, velocity: int, beat: float) -> None:

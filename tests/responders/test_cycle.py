@@ -202,3 +202,21 @@ def test_answer_lines_for_the_console() -> None:
     rig.run(17.0, CALL)
     notes = len(rig.answers[0].answer.notes)
     assert out.getvalue() == f"drums: answer 0 from bar 3: model, {notes} notes, 20.0 ms, 42.5 ms early\n"
+
+
+class OverlappingHolds(ToyDrums):
+    """Melodic: the same pitch struck again while it still sounds (a fallback over a held note does this)."""
+
+    drums = False
+
+    def answer(self, call, steps, temperature, rng):  # noqa: ANN001, ANN201
+        from bridge.responders.phrase import Note, Phrase
+        return Phrase(steps, (Note(0, 60, 100, 8), Note(4, 60, 100, 8)))
+
+
+def test_a_retriggered_pitch_sounds_for_its_own_length() -> None:
+    rig = make_rig(set_text(), generators={"test:toy": OverlappingHolds})
+    rig.run(17.0, CALL)
+    played = [(round(rig.beat(t), 3), d[0] & 0xF0, d[1]) for t, d in rig.sent if d[1] == 60]
+    second_off = 9.0 + 8 * 0.9 / 4  # 8 steps at the default gate of 0.9, from beat 9 (not cut at 9.8 by the first's)
+    assert [(b, kind) for b, kind, _ in played] == [(8.0, 0x90), (9.0, 0x80), (9.0, 0x90), (second_off, 0x80)]
