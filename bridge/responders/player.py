@@ -32,8 +32,7 @@ class AnswerPlayer:
         self.telemetry = telemetry
         self.channel = config.channel - 1
         self.muted = config.muted
-        self.sounding: dict[int, int] = {}  # pitch → velocity
-        self._sounded_by: dict[int, int] = {}  # pitch → the note (its number) that sounds it now
+        self.sounding: dict[int, int] = {}  # pitch → the note (its number in `play`) that sounds it now
         self._numbers = itertools.count()
         self.note_listeners: list[NoteListener] = []
         self._tag = tag  # the responder's (for the log)
@@ -77,22 +76,19 @@ class AnswerPlayer:
         for pitch in sorted(self.sounding):
             self.send([0x80 | self.channel, pitch, 0])
         self.sounding.clear()
-        self._sounded_by.clear()
 
     def _note_on(self, pitch: int, velocity: int, number: int) -> None:
         if self.muted:
             return
         if pitch in self.sounding:  # retriggered: end the note that sounds first
-            self._note_off(pitch, self._sounded_by[pitch])
+            self._note_off(pitch, self.sounding[pitch])
         self.send([0x90 | self.channel, pitch, velocity])
-        self.sounding[pitch] = velocity
-        self._sounded_by[pitch] = number
+        self.sounding[pitch] = number
 
     def _note_off(self, pitch: int, number: int) -> None:
         """End note `number`; a note that a later one on the same pitch retriggered has already ended."""
-        if self._sounded_by.get(pitch) == number:
-            del self._sounded_by[pitch]
-            self.sounding.pop(pitch, None)
+        if self.sounding.get(pitch) == number:
+            del self.sounding[pitch]
             self.send([0x80 | self.channel, pitch, 0])
 
     def _tell(self, pitch: int, velocity: int, beat: float) -> None:
