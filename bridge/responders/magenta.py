@@ -170,20 +170,17 @@ class MelodyStream:
     def sample(self, steps: int, temperature: float, rng: np.random.Generator) -> Phrase:
         begin, end = self._handed, min(self._handed + steps, self._total)
         self._sample_to(end, temperature, rng)
-        notes: list[Note] = []
-        for step in range(begin, end):
-            pitch = self._answer[step]
-            if pitch < 0:
-                continue
-            until = step + 1
-            while until < self._total:  # the note holds until the next event that is not a hold
-                self._sample_to(until + 1, temperature, rng)
-                if self._answer[until] != NO_EVENT:
+        stop = end
+        last = next((e for e in reversed(self._answer[begin:end]) if e != NO_EVENT), NO_EVENT)
+        if last >= 0:  # the piece ends on a sounding note: it holds until the next event that is not a hold
+            while stop < self._total:
+                self._sample_to(stop + 1, temperature, rng)
+                if self._answer[stop] != NO_EVENT:
                     break
-                until += 1
-            notes.append(Note(step - begin, transpose([pitch], -self.amount)[0], 100, until - step))
+                stop += 1
         self._handed = end
-        return Phrase(steps, tuple(notes))
+        played = melody_phrase(transpose(self._answer[begin:stop], -self.amount), stop - begin)
+        return Phrase(steps, tuple(n for n in played.notes if n.step < end - begin))
 
     def _sample_to(self, steps: int, temperature: float, rng: np.random.Generator) -> None:
         while len(self._answer) < steps:
