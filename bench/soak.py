@@ -438,7 +438,7 @@ def soak(minutes: float, work: Path) -> dict[str, Any]:
             name: round(100 * (end[name]["cpu_s"] - first[name]["cpu_s"]) / wall, 2) for name in end},
         "dashboard": {"alive_at_end": dashboard_alive, "bytes_drawn": dashboard.bytes_out},
         "warnings": len(warnings), "last_warnings": [e.get("message") for e in warnings[-5:]],
-        "jackd_lines": len(jackd_said), "jackd_last_lines": jackd_said[-8:],
+        "jackd_lines_kept": len(jackd_said), "jackd_last_lines": jackd_said[-8:],  # JackServer keeps 200
         "targets": {"late": 0, "stuck": 0, "lost_beats": 0, "rss_growth_mb_max": 5.0},
     }
 
