@@ -23,7 +23,10 @@ class Rig:
         self.received = received
 
 
-@pytest.fixture(params=["memory", "virtual", "connected"])
+# The JACK rigs carry the `jack` mark: it gives them conftest's rerun and no collector pause, which a
+# fixture fetched with getfixturevalue would not get (conftest looks at marks and fixture names).
+@pytest.fixture(params=["memory", pytest.param("virtual", marks=pytest.mark.jack),
+                        pytest.param("connected", marks=pytest.mark.jack)])
 def rig(request: pytest.FixtureRequest) -> Iterator[Rig]:
     if request.param == "memory":
         port = MemoryOutput("mem out")
