@@ -88,7 +88,7 @@ class InternalTransport(Component):
 
     def close(self) -> None:
         """Send Stop on the way out, so anything following our clock stops too."""
-        self.clock.stop(self.time())
+        self.clock.stop(self.time(), last=True)
 
 
 class Show:
@@ -115,7 +115,7 @@ class Show:
             self.engine.clock_port = self.open_input(config.clock.input_spec).name
         elif isinstance(clock, InternalClock):
             out = self.open_output(config.clock.output_spec)
-            clock.send = out.send
+            clock.attach(out)
             self.engine.add(InternalTransport(clock, config.clock.autostart, time_source))
         self.osc = OscOutput(config.osc, self.engine.scheduler, self.telemetry, route=self.engine.route,
                              input_ports=lambda: [p.name for p in self.port_set.inputs

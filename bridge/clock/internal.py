@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from bridge.clock.ephemera import TICKS_PER_BEAT, ClockSnapshot, ClockStatus, Transport, TransportChange
 from bridge.clock.follower import CLOCK, CONTINUE, START, STOP
 
 SendBytes = Callable[[list[int]], None]
+SendBytesAt = Callable[[list[int], float], None]
+REFILL = 1 / 3  # sending ahead: the clock wakes when only this share of its lookahead is left queued
+ORDER_GAP = 1e-5  # Start is timed this much before the tick that follows it, so the two never swap
+
+
+class ClockOutput(Protocol):
+    """Where the clock's bytes go: a MIDI output, which may take messages ahead of their time."""
+
+    lookahead: float
+
+    def send(self, data: list[int]) -> None: ...
+    def send_at(self, data: list[int], due: float) -> None: ...
 
 
 class InternalClock:
@@ -16,6 +30,11 @@ class InternalClock:
 
     Ticks keep going while stopped (so followers can lock before Start); the song position only
     moves while running. Changing the tempo keeps the phase continuous.
+
+    On an output that sends messages on time by itself (`lookahead` > 0) the ticks are handed over up
+    to `lookahead` ahead, a batch at a time: the engine need not wake for each of the 48 ticks a second,
+    and the ticks leave exact to the frame. A tempo change then takes effect after the ticks already
+    handed over, so beats and ticks never disagree.
     """
 
     name = "internal"
@@ -32,6 +51,16 @@ class InternalClock:
         self._next_tick_time: float | None = None  # free-running tick grid
         self._changes: list[TransportChange] = []
         self.ticks_sent = 0
+        self.send_at: SendBytesAt | None = None
+        self.lookahead = 0.0
+        self._ahead: deque[float] = deque()  # times of ticks handed over ahead whose time has not come
+        self._before: tuple[float, float, float] | None = None  # (anchor time, beat, bpm) before `_anchor_time`
+
+    def attach(self, output: ClockOutput) -> None:
+        """Send the clock's bytes to `output`, ahead of their time when it can take them so."""
+        self.send = output.send
+        self.send_at = output.send_at
+        self.lookahead = max(0.0, float(output.lookahead))
 
     @property
     def transport(self) -> Transport:
@@ -46,12 +75,20 @@ class InternalClock:
         return 60.0 / (self._bpm * TICKS_PER_BEAT)
 
     def set_bpm(self, bpm: float, now: float) -> None:
-        """Change tempo at `now` without a jump in position."""
+        """Change tempo at `now` (after the ticks already sent ahead) without a jump in position."""
         if not 20.0 <= bpm <= 400.0:
             raise ValueError(f"bpm must be between 20 and 400, got {bpm}")
-        self._anchor_beat = self.beat_at(now)
-        self._anchor_time = now
+        self._forget_sent(now)
+        at = self._ahead[-1] if self._ahead and self._transport is Transport.RUNNING else now
+        previous = (self._anchor_time, self._anchor_beat, self._bpm)
+        self._anchor_beat = self.beat_at(at)
+        self._anchor_time = at
         self._bpm = bpm
+        if at > now:  # the ticks up to `at` keep the old tempo: so do the beats
+            self._before = previous
+            self._skip_grid(at, inclusive=False)
+        else:
+            self._before = None
 
     def start(self, now: float, beat: float = 0.0, kind: str = "start") -> None:
         """Start (or continue) the song at `beat`; the first beat lands on the next tick of the grid."""
@@ -59,22 +96,34 @@ class InternalClock:
             return
         if self.send is None and self._next_tick_time is not None and self._next_tick_time < now:
             self._skip_grid(now, inclusive=True)  # not polled on every tick: bring the grid up to now
-        first_tick = self._next_tick_time if self._next_tick_time is not None and self._next_tick_time >= now else now
+        self._forget_sent(now)
+        sent_ahead = [t for t in self._ahead if t >= now]
+        if sent_ahead:  # the next tick is already on its way: it is beat `beat`, and those after it follow
+            first_tick = sent_ahead[0]
+        else:
+            first_tick = (self._next_tick_time if self._next_tick_time is not None and self._next_tick_time >= now
+                          else now)
         self._anchor_time = first_tick
         self._anchor_beat = beat
+        self._before = None
         self._next_tick_time = first_tick
         self._transport = Transport.RUNNING
-        self._emit([START if kind == "start" else CONTINUE])
+        if sent_ahead:
+            self._skip_grid(sent_ahead[-1], inclusive=False)
+        self._emit([START if kind == "start" else CONTINUE], min(now, first_tick - ORDER_GAP))
         self._changes.append(TransportChange(kind, beat, first_tick))
 
-    def stop(self, now: float) -> None:
-        """Stop the song where it is."""
+    def stop(self, now: float, last: bool = False) -> None:
+        """Stop the song where it is. `last`: the show is closing, so Stop leaves after the ticks already
+        sent ahead, the last byte a follower hears."""
         if self._transport is Transport.STOPPED:
             return
+        due = max(now, self._ahead[-1] + ORDER_GAP) if last and self._ahead else now
         self._anchor_beat = self.beat_at(now)
         self._anchor_time = now
+        self._before = None
         self._transport = Transport.STOPPED
-        self._emit([STOP])
+        self._emit([STOP], due)
         self._changes.append(TransportChange("stop", self._anchor_beat, now))
 
     def continue_(self, now: float) -> None:
@@ -84,11 +133,17 @@ class InternalClock:
     def beat_at(self, t: float) -> float:
         if self._transport is Transport.STOPPED:
             return self._anchor_beat
+        if self._before is not None and t < self._anchor_time:
+            anchor_time, anchor_beat, bpm = self._before
+            return anchor_beat + max(0.0, t - anchor_time) * bpm / 60.0
         return self._anchor_beat + max(0.0, t - self._anchor_time) * self._bpm / 60.0
 
     def time_at(self, beat: float) -> float:
         if self._transport is Transport.STOPPED:
             return math.inf
+        if self._before is not None and beat < self._anchor_beat:
+            anchor_time, anchor_beat, bpm = self._before
+            return anchor_time + (beat - anchor_beat) * 60.0 / bpm
         return self._anchor_time + (beat - self._anchor_beat) * 60.0 / self._bpm
 
     def poll(self, now: float) -> list[TransportChange]:
@@ -99,19 +154,32 @@ class InternalClock:
             if self._next_tick_time <= now:
                 self._skip_grid(now, inclusive=False)
         else:
-            while self._next_tick_time <= now:
-                self._emit([CLOCK])
+            self._forget_sent(now)
+            while self._next_tick_time <= now + self.lookahead:
+                self._emit([CLOCK], self._next_tick_time)
+                if self.lookahead:
+                    self._ahead.append(self._next_tick_time)
                 self.ticks_sent += 1
                 self._skip_grid(self._next_tick_time, inclusive=False)
         changes, self._changes = self._changes, []
         return changes
 
     def next_wakeup(self, now: float) -> float:
-        """The next tick to send; without a MIDI clock output the clock needs no wake-ups of its own
-        (beats are arithmetic, and the scheduler wakes the engine for every event)."""
+        """The next tick to send (or, sending ahead, when the ticks handed over run low); without a MIDI
+        clock output the clock needs no wake-ups of its own (beats are arithmetic, and the scheduler
+        wakes the engine for every event)."""
         if self.send is None and self._next_tick_time is not None:
             return math.inf
-        return self._next_tick_time if self._next_tick_time is not None else now
+        if self._next_tick_time is None:
+            return now
+        return self._next_tick_time - self.lookahead * REFILL
+
+    def _forget_sent(self, now: float) -> None:
+        """Drop the ticks sent ahead whose time has passed, and the tempo before the last change once past."""
+        while self._ahead and self._ahead[0] < now:
+            self._ahead.popleft()
+        if self._before is not None and now >= self._anchor_time:
+            self._before = None
 
     def _skip_grid(self, now: float, inclusive: bool) -> None:
         """Move the tick grid to its first tick after `now` (at or after it when `inclusive`).
@@ -128,8 +196,11 @@ class InternalClock:
             count = math.ceil(steps) if inclusive else math.floor(steps) + 1
             self._next_tick_time += count * self.tick_period
 
-    def _emit(self, data: list[int]) -> None:
-        if self.send is not None:
+    def _emit(self, data: list[int], due: float) -> None:
+        """Send `data` now, or hand it over to leave at `due` when the output takes messages ahead."""
+        if self.lookahead and self.send_at is not None:
+            self.send_at(data, due)
+        elif self.send is not None:
             self.send(data)
 
     def snapshot(self, now: float) -> ClockSnapshot:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import cast
 
 import rtmidi
 
@@ -116,3 +119,30 @@ def _jack_query(tool: str) -> int:
         return 0
     words = result.stdout.split()
     return int(words[-1]) if result.returncode == 0 and words and words[-1].isdigit() else 0
+
+
+TimedSend = Callable[[int], None]  # CLOCK_MONOTONIC microseconds at which this thread's next JACK send leaves
+
+
+@functools.lru_cache(maxsize=1)
+def timed_send_function() -> TimedSend | None:
+    """Our rtmidi build's `drumbridge_rtmidi_time_next_send` (scripts/rtmidi-drumbridge.patch, part 4);
+    None for a stock rtmidi."""
+    try:
+        function = ctypes.CDLL(rtmidi._rtmidi.__file__).drumbridge_rtmidi_time_next_send
+    except (OSError, AttributeError):
+        return None
+    function.restype, function.argtypes = None, [ctypes.c_ulonglong]
+    return cast(TimedSend, function)
+
+
+def output_lookahead() -> float:
+    """How far ahead of its time a message may be handed to an output, which then sends it on time.
+
+    Only JACK outputs of our rtmidi build can hold a message back (to its frame in the JACK cycle);
+    elsewhere 0: messages leave when sent. Four periods, and at least 100 ms, so a message is queued
+    well before the cycle it belongs to starts, however late the engine wakes.
+    """
+    if chosen_api() != rtmidi.API_UNIX_JACK or timed_send_function() is None:
+        return 0.0
+    return max(0.1, 4 * _jack_period(os.environ.get("JACK_DEFAULT_SERVER", "default")))

@@ -64,7 +64,13 @@ def is_message(data: object) -> bool:
 
 
 class OutputBase:
-    """A thread-safe output: `send` checks, writes, counts and tracks; `panic` silences; `close` silences first."""
+    """A thread-safe output: `send` checks, writes, counts and tracks; `panic` silences; `close` silences first.
+
+    `send_at` hands over a message before its time, for ports that can send it on time themselves
+    (`lookahead` > 0 says how far ahead): the sender need not wake at that moment.
+    """
+
+    lookahead = 0.0  # seconds ahead of its time `send_at` may be given a message; 0: it leaves at once
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -84,14 +90,28 @@ class OutputBase:
     def _release(self) -> None:
         """Free what the port holds (called once by `close`, under the lock)."""
 
+    def _write_at(self, data: list[int], due: float) -> None:
+        """Hand over a message to leave at time `due`; a port without a lookahead sends it now."""
+        self._write(data)
+
     def send(self, data: list[int]) -> None:
         """Send one message (raw bytes); errors are counted, never raised into the show."""
+        self._send(data, None)
+
+    def send_at(self, data: list[int], due: float) -> None:
+        """Send one message to leave at time `due` (at most `lookahead` from now), counted as sent now."""
+        self._send(data, due)
+
+    def _send(self, data: list[int], due: float | None) -> None:
         with self._lock:
             if not self.is_open or not is_message(data):
                 self.stats.errors += 1
                 return
             try:
-                self._write(list(data))
+                if due is None:
+                    self._write(list(data))
+                else:
+                    self._write_at(list(data), due)
             except PortWriteError:
                 self.stats.errors += 1
                 return

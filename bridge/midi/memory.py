@@ -23,11 +23,15 @@ class MemoryInput(InputBase):
 
 
 class MemoryOutput(OutputBase):
-    """An output that records what was sent, with the time it was sent."""
+    """An output that records what was sent, with the time it was sent (or was to leave, for `send_at`).
 
-    def __init__(self, name: str, time_source: TimeSource = monotonic_time) -> None:
+    `lookahead` > 0 plays a port that sends messages on time by itself (a JACK output of our rtmidi).
+    """
+
+    def __init__(self, name: str, time_source: TimeSource = monotonic_time, lookahead: float = 0.0) -> None:
         super().__init__(name)
         self.sent: list[tuple[float, list[int]]] = []
+        self.lookahead = lookahead
         self._time = time_source
         self._open = True
 
@@ -39,6 +43,18 @@ class MemoryOutput(OutputBase):
         if not self._open:
             raise PortWriteError(f"{self.name} is closed")
         self.sent.append((self._time(), data))
+
+    def _write_at(self, data: list[int], due: float) -> None:
+        if not self.lookahead:
+            self._write(data)
+            return
+        if not self._open:
+            raise PortWriteError(f"{self.name} is closed")
+        self.sent.append((max(due, self._time()), data))
+
+    def wire(self) -> list[tuple[float, list[int]]]:
+        """What left the port, in the order it left (timed messages sort in by their time)."""
+        return sorted(self.sent, key=lambda item: item[0])
 
     def _release(self) -> None:
         self._open = False

@@ -14,7 +14,15 @@ from typing import Any
 
 import rtmidi
 
-from bridge.midi.api import MidiUnavailable, drain_time, input_latency, make_midi_in, make_midi_out
+from bridge.midi.api import (
+    MidiUnavailable,
+    drain_time,
+    input_latency,
+    make_midi_in,
+    make_midi_out,
+    output_lookahead,
+    timed_send_function,
+)
 from bridge.midi.base import InputBase, OutputBase, PortStats, PortWriteError, RawHandler, SoundingNotes
 from bridge.midi.poller import POLLER
 from bridge.midi.rthandle import abandon
@@ -143,6 +151,9 @@ class RtOutput(OutputBase):
         self.last_error: str | None = None
         self._rt: rtmidi.MidiOut | None = None
         self._rt = self._open_rt()
+        self.lookahead = output_lookahead()
+        self._time_next_send = timed_send_function()
+        self._last_due = 0.0  # the latest time a message handed over ahead is to leave
 
     def _connect(self, rt: rtmidi.MidiOut) -> None:
         raise NotImplementedError
@@ -167,10 +178,21 @@ class RtOutput(OutputBase):
         except (rtmidi.RtMidiError, ValueError, TypeError) as error:
             raise PortWriteError(str(error)) from error
 
+    def _write_at(self, data: list[int], due: float) -> None:
+        if not self.lookahead or self._time_next_send is None or len(data) > 3:
+            self._write(data)
+            return
+        self._last_due = max(self._last_due, due)
+        self._time_next_send(max(1, int(due * 1e6)))  # time.monotonic() is CLOCK_MONOTONIC
+        try:
+            self._write(data)
+        finally:
+            self._time_next_send(0)  # a send that failed before reaching rtmidi leaves nothing timed behind
+
     def _release(self) -> None:
         if self._rt is not None:
-            if self.stats.messages:
-                time.sleep(drain_time())  # let the MIDI system deliver the panic before the port goes
+            if self.stats.messages:  # let the MIDI system deliver the panic (and what was sent ahead) first
+                time.sleep(drain_time() + max(0.0, min(self._last_due - time.monotonic(), self.lookahead)))
             self._rt.close_port()
             self._rt.delete()
             self._rt = None

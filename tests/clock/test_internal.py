@@ -8,6 +8,7 @@ import pytest
 
 from bridge.clock.ephemera import Transport
 from bridge.clock.internal import InternalClock
+from bridge.midi.memory import MemoryOutput
 
 
 def test_sends_24_ticks_per_beat_and_start_stop() -> None:
@@ -79,3 +80,68 @@ def test_without_a_clock_output_the_clock_wakes_nobody_and_keeps_its_grid() -> N
         clock.poll(3601.0)
     assert quiet.time_at(8.0) == pytest.approx(ticking.time_at(8.0), abs=1e-6)
     assert quiet.next_wakeup(3601.0) == math.inf
+
+
+def drive(clock: InternalClock, now: list[float], until: float, actions: dict[float, str] | None = None) -> int:
+    """Step `clock` in virtual time (`now[0]`) as the engine does, running `actions` (time -> what) when due;
+    returns how many times it woke."""
+    actions = dict(actions or {})
+    t, wakes = now[0], 0
+    while t < until:
+        now[0] = t
+        for when in sorted(a for a in actions if a <= t):
+            what = actions.pop(when)
+            if what == "start":
+                clock.start(t)
+            elif what == "stop":
+                clock.stop(t)
+            else:
+                clock.set_bpm(float(what), t)
+        clock.poll(t)
+        wakes += 1
+        t = min([clock.next_wakeup(t), until, *actions])
+    return wakes
+
+
+def test_ahead_of_time_the_wire_is_the_same_with_a_quarter_of_the_wakes() -> None:
+    """An output that sends on time by itself: ticks handed over in batches leave exactly when ticks sent
+    one by one do, Start in front of beat 0, while the clock wakes ~12 times a second instead of 48."""
+    wires, wakes = [], []
+    for lookahead in (0.0, 0.1):
+        now = [0.0]
+        out = MemoryOutput("clock out", time_source=lambda: now[0], lookahead=lookahead)  # noqa: B023
+        clock = InternalClock(120.0)
+        clock.attach(out)
+        wakes.append(drive(clock, now, 10.0, {1.003: "start", 6.01: "stop"}))
+        wires.append([(t, data) for t, data in out.wire() if t < 10.0])  # sent ahead: some ticks are for later
+    assert [data for _t, data in wires[1]] == [data for _t, data in wires[0]]
+    assert [t for t, _data in wires[1]] == pytest.approx([t for t, _data in wires[0]], abs=1e-9)
+    start = [data for _t, data in wires[1]].index([0xFA])
+    assert wires[1][start + 1][1] == [0xF8] and wires[1][start + 1][0] > 1.003  # the tick after Start is beat 0
+    assert wakes[0] > 470 and wakes[1] < 130  # 48 a second, against ~12 (one per 2/3 of the lookahead)
+
+
+def test_ahead_of_time_a_tempo_change_keeps_24_ticks_to_the_beat() -> None:
+    """Ticks already handed over keep the old tempo, so the change lands after them: each tick on the
+    wire is at the time the clock gives its beat when it leaves, before, across and after the change."""
+    now = [0.0]
+    out = MemoryOutput("clock out", time_source=lambda: now[0], lookahead=0.1)
+    clock = InternalClock(120.0)
+    clock.attach(out)
+    clock.poll(0.0)
+    clock.start(0.0)
+    beats: dict[float, float] = {}  # tick time -> the clock's beat for it, asked when the tick is due
+    t = 0.0
+    while t < 2.0:
+        now[0] = t
+        if t >= 1.01 and clock.bpm == 120.0:
+            clock.set_bpm(150.0, t)
+        clock.poll(t)
+        for when, data in out.sent:
+            if data == [0xF8] and when <= t and when not in beats:
+                beats[when] = clock.beat_at(when)
+        t = min(clock.next_wakeup(t), 2.0, 1.01 if t < 1.01 else 2.0, *[w for w, _d in out.sent if w > t])
+    ticks = sorted(beats)
+    assert ticks[0] == 0.0 and len(ticks) > 48 + 10
+    assert [beats[k] for k in ticks] == pytest.approx([k / 24 for k in range(len(ticks))], abs=1e-9)
+    assert clock.bpm == 150.0 and ticks[-1] - ticks[-2] == pytest.approx(60 / 150 / 24)
