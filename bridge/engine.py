@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 MidiHandler = Callable[[mido.Message, float], None]
 Command = Callable[[], None]
 REALTIME_CLOCK_BYTES = {0xF8, 0xFA, 0xFB, 0xFC, 0xF2}
-PUBLISH_INTERVAL = 0.1  # seconds between telemetry snapshots
+PUBLISH_INTERVAL = 0.1  # seconds between telemetry snapshots while somebody reads them (a dashboard)
+UNWATCHED_PUBLISH_INTERVAL = 1.0  # ... while nobody has for WATCH_WINDOW: the stage watch's alerts still run
+WATCH_WINDOW = 2.0
 
 
 class Engine:
@@ -47,6 +49,11 @@ class Engine:
         self._commands: deque[Command] = deque()
         self._wake: Callable[[], None] = lambda: None
         self._next_publish = -math.inf
+        # A show in real time (RealtimeRunner) publishes less often while no reader watches; in virtual time
+        # (tests, replay) the cadence stays fixed, so the state read after a run is never a second old.
+        self.unwatched_publish_interval = PUBLISH_INTERVAL
+        self._reads_seen = -1  # telemetry.reads at the last publish
+        self._last_watched = -math.inf  # when the engine last saw a reader's copy
         self.midi_errors = 0
         self.started = False
 
@@ -107,8 +114,16 @@ class Engine:
         for component in self._polled:
             component.poll(now)
         if housekeeping_due(now, self._next_publish):
-            self._next_publish = next_in_cadence(self._next_publish, PUBLISH_INTERVAL, now)
+            self._next_publish = next_in_cadence(self._next_publish, self._publish_interval(now), now)
             self.publish(now)
+
+    def _publish_interval(self, now: float) -> float:
+        """Telemetry 10 times a second while a reader watches; once a second for nobody (an idle show's CPU).
+        A dashboard that attaches gets fresh state within a second, then the fast cadence."""
+        reads = self.telemetry.reads
+        if reads != self._reads_seen:
+            self._reads_seen, self._last_watched = reads, now
+        return PUBLISH_INTERVAL if now - self._last_watched <= WATCH_WINDOW else self.unwatched_publish_interval
 
     def report_failure(self, what: str, error: Exception, message: str, counter: tuple[str, str]) -> None:
         """Something failed mid-show and the show goes on: traceback to the log (once a second per `what`),

@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterable
 
-from bridge.engine import Engine
+from bridge.engine import UNWATCHED_PUBLISH_INTERVAL, Engine
 from bridge.ratelimit import truncate
 from bridge.realtime import ENGINE_PRIORITY, make_current_thread_realtime
 from bridge.timebase import ManualTime, TimeSource, monotonic_time
@@ -72,6 +72,7 @@ class RealtimeRunner:
         self.error: BaseException | None = None
         self.failed_steps = 0
         engine.set_waker(self._wake.set)
+        engine.unwatched_publish_interval = UNWATCHED_PUBLISH_INTERVAL
 
     def start(self) -> None:
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))

@@ -47,6 +47,7 @@ class Telemetry:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _subscribers: list[queue.Queue[LogEvent]] = field(default_factory=list)
     _version: int = 0
+    reads: int = 0  # copies taken by readers (`get`, `snapshot`): the engine publishes often only while watched
     limiter: RateLimiter = field(default_factory=RateLimiter)  # for repeated error kinds (`event_limited`)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,7 @@ class Telemetry:
     def get(self, topic: str) -> dict[str, Any]:
         """A copy of one topic's state (empty when never published)."""
         with self._lock:
+            self.reads += 1
             return copy.deepcopy(self._state.get(topic, {}))
 
     def fields(self, topic: str, *keys: str) -> dict[str, Any]:
@@ -130,6 +132,7 @@ class Telemetry:
     def snapshot(self) -> dict[str, Any]:
         """A consistent deep copy of every topic plus the recent log, JSON-able."""
         with self._lock:
+            self.reads += 1
             version, state, events = self._version, copy.deepcopy(self._state), list(self._events)
         return {"version": version, "state": state, "log": [e.to_dict() for e in events]}  # lock not held
 
