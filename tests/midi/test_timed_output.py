@@ -1,4 +1,4 @@
-"""Messages handed to a JACK output ahead of their time (our rtmidi build's timed sends) leave on time, in time order."""
+"""Messages handed to a JACK output ahead of their time (our rtmidi build's timed sends) leave on time, in order."""
 
 from __future__ import annotations
 
