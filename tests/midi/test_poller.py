@@ -128,3 +128,40 @@ def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_se
         reader.close_port()
         sender.delete()
         reader.delete()
+
+
+def test_clock_ticks_wake_the_poller_every_third_and_any_other_message_takes_them_along(jack_server: object) -> None:
+    """Live's clock is 48 ticks a second: our rtmidi build counts up the eventfd only for every third
+    tick in a row (scripts/rtmidi-drumbridge.patch, part 5). None is lost or reordered, and a note
+    wakes the poller at once, the ticks waiting before it read first."""
+    from bridge.midi.api import make_midi_in, make_midi_out
+    from bridge.midi.poller import InputPoller
+    from bridge.midi.ports import find_port
+
+    poller = InputPoller(period=60.0, quiet_period=60.0, idle_period=60.0)
+    collected = Collected()
+    reader = make_midi_in("poll-ticks-dst")
+    reader.ignore_types(timing=False)
+    reader.open_virtual_port("in")
+    sender = make_midi_out("poll-ticks-src")
+    sender.open_port(find_port(list(sender.get_ports()), "poll-ticks-dst:in"))
+    poller.add(reader, lambda event: collected("in", event[0], event[1]))
+    try:
+        sender.send_message([0x90, 60, 100])  # the connection is up once this arrives
+        collected.wait_for(1)
+        passes = poller.passes
+        for _ in range(30):
+            sender.send_message([0xF8])
+            time.sleep(0.002)  # each in its own JACK cycle, as Live's ticks come
+        assert collected.wait_for(31)[1:] == [[0xF8]] * 30
+        assert poller.passes - passes <= 12  # 10 wakes for 30 ticks, not 30
+        for _ in range(2):
+            sender.send_message([0xF8])
+        sender.send_message([0xFC])  # Stop: wakes the poller with the two ticks before it
+        assert collected.wait_for(34, timeout=0.5)[31:] == [[0xF8], [0xF8], [0xFC]]
+    finally:
+        poller.remove(reader)
+        sender.close_port()
+        reader.close_port()
+        sender.delete()
+        reader.delete()
