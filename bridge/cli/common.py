@@ -12,6 +12,13 @@ from pathlib import Path
 from bridge.cli.main import CliError
 from bridge.setfile import SetFileError, ShowConfig, load_set
 
+
+def say(text: str) -> None:
+    """One line on stderr in a single write, so a log line from another thread never lands inside it
+    (`print` writes the text and its newline separately)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
 REPO_SETS = Path(__file__).resolve().parent.parent.parent / "live_sets"
 DEFAULT_SET = "live_sets/demo.toml"
 

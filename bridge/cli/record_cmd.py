@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from bridge.cli.common import install_sigterm, load_or_fail, midi_system, wait_for
+from bridge.cli.common import install_sigterm, load_or_fail, midi_system, say, wait_for
 from bridge.cli.main import CliError
 
 
@@ -74,8 +73,7 @@ def handle(args: argparse.Namespace) -> int:
         show.engine.add(recorder, first=True)  # closed last, after every note-off went out
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
-        print(f"drumbridge: recording show {config.name or path.name!r} to {out_path}; Ctrl-C stops",
-              file=sys.stderr, flush=True)
+        say(f"drumbridge: recording show {config.name or path.name!r} to {out_path}; Ctrl-C stops")
         try:
             wait_for(runner, args.seconds)
         except KeyboardInterrupt:
@@ -83,11 +81,10 @@ def handle(args: argparse.Namespace) -> int:
         finally:
             runner.stop()
         if recorder.failed is not None:
-            print(f"drumbridge: the record {out_path} is incomplete: it keeps the first {recorder.messages} "
-                  f"messages ({recorder.failed.strerror or recorder.failed}); `drumbridge replay` reads it",
-                  file=sys.stderr)
+            say(f"drumbridge: the record {out_path} is incomplete: it keeps the first {recorder.messages} "
+                f"messages ({recorder.failed.strerror or recorder.failed}); `drumbridge replay` reads it")
             return 1
-        print(f"drumbridge: recorded {recorder.messages} messages to {out_path}", file=sys.stderr)
+        say(f"drumbridge: recorded {recorder.messages} messages to {out_path}")
         return 1 if runner.error is not None else 0
     finally:
         if jack is not None:

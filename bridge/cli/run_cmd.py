@@ -16,6 +16,7 @@ from bridge.cli.common import (
     install_sigterm,
     load_or_fail,
     midi_system,
+    say,
     wait_for,
 )
 from bridge.cli.dashboard_cmd import run_local_dashboard, start_remote_server
@@ -83,8 +84,8 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
     if not headless and background_job():
         keep_time_in_background()
         headless = True
-        print("drumbridge: running in the background (not this terminal's foreground job): headless, no "
-              "dashboard; the show keeps time", file=sys.stderr, flush=True)
+        say("drumbridge: running in the background (not this terminal's foreground job): headless, no "
+            "dashboard; the show keeps time")
     jack = None
     try:
         jack = midi_system(private_jack)
@@ -105,20 +106,20 @@ def _run(path: Path, config: ShowConfig, started: float, headless: bool, seconds
         runner = RealtimeRunner(show.engine, monotonic_time)
         runner.start()
         ready_ms = (time.monotonic() - started) * 1000
-        print(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
-              f"ready in {ready_ms:.0f} ms); Ctrl-C stops", file=sys.stderr, flush=True)
+        say(f"drumbridge: show {config.name or path.name!r} running ({config.clock.source} clock, "
+            f"ready in {ready_ms:.0f} ms); Ctrl-C stops")
         remote = start_remote_server(show)
         try:
             if not (dashboard and run_local_dashboard(show, runner, seconds)):
                 wait_for(runner, seconds)
         except KeyboardInterrupt:
-            print("drumbridge: stopping: all notes off", file=sys.stderr)
+            say("drumbridge: stopping: all notes off")
         finally:
             if remote is not None:
                 remote.stop()
             runner.stop()
         if runner.error is not None:
-            print(f"drumbridge: engine stopped on an error: {runner.error!r}", file=sys.stderr)
+            say(f"drumbridge: engine stopped on an error: {runner.error!r}")
             return 1
         return 0
     finally:
