@@ -3,7 +3,8 @@
 virtual: tempo error p99 after 4 beats (±1 ms uniform jitter), next-beat phase error p99, beats to
 follow a 120→140 jump. jack: the same follower fed over a real JACK server. idle_cpu: CPU share of
 `drumbridge run --headless` on the demo set (which plays: internal clock sent as MIDI clock, a demo call
-every 4 bars), with jackd at 64 frames a period (the test rig) and at 1024.
+every 4 bars), and on the concert set (two responders) following a 120 BPM MIDI clock with nobody playing
+(DESIGN.md's idle case), with jackd at 64 frames a period (the test rig) and at 1024.
 """
 
 from __future__ import annotations
@@ -146,19 +147,55 @@ def engine_wake(seconds: float = 3.0) -> dict:
             "lateness_ms_p99": round(float(np.percentile(values, 99)), 3)}
 
 
-def idle_cpu(seconds: float = 10.0, period: int = 64) -> dict:
-    """CPU of `drumbridge run --headless` on the demo set over `seconds`, on a private jackd with `period` frames."""
+class LiveClock:
+    """Live's part for an idle show: Start, then MIDI clock at `bpm` into the show's clock port, from a thread."""
+
+    def __init__(self, port: str, bpm: float) -> None:
+        import threading
+
+        self.port, self.period = port, 60.0 / bpm / 24
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench live clock", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from bridge.midi.ports import ExternalOutput, list_ports
+
+        while not any(p.endswith(":" + self.port) for p in list_ports()["destinations"]):
+            if self._stop.wait(0.05):
+                return
+        out = ExternalOutput(self.port, client="bench-live-clock")
+        out.send([0xFA])
+        due = time.monotonic()
+        while not self._stop.is_set():
+            due += self.period
+            time.sleep(max(0.0, due - time.monotonic()))
+            out.send([0xF8])
+        out.send([0xFC])
+        out.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def idle_cpu(seconds: float = 10.0, period: int = 64, set_file: str = "live_sets/demo.toml",
+             live_clock: str | None = None) -> dict:
+    """CPU of `drumbridge run --headless` on `set_file` over `seconds`, on a private jackd with `period` frames;
+    `live_clock`: the set follows MIDI clock on this port, which the bench plays at 120 BPM as Live would."""
     from bridge.midi.jack_server import JackServer
 
     name = f"dbidle-{uuid.uuid4().hex[:6]}"
     with JackServer(name, period=period):
         env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+        os.environ.update(JACK_DEFAULT_SERVER=name, DRUMBRIDGE_MIDI_API="jack")
         started = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "bridge", "run", "live_sets/demo.toml", "--headless"],
+        process = subprocess.Popen([sys.executable, "-m", "bridge", "run", set_file, "--headless"],
                                    cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
         assert process.stderr is not None
         ready_line = process.stderr.readline()
         ready_s = time.monotonic() - started
+        clock = LiveClock(live_clock, 120.0) if live_clock else None
         time.sleep(12.0)  # past start-up, and past the input poller's 10 s before it slows down
         ticks = os.sysconf("SC_CLK_TCK")
 
@@ -169,9 +206,11 @@ def idle_cpu(seconds: float = 10.0, period: int = 64) -> dict:
         c0, t0 = cpu(), time.monotonic()
         time.sleep(seconds)
         c1, t1 = cpu(), time.monotonic()
+        if clock is not None:
+            clock.stop()
         process.send_signal(2)
         process.wait(timeout=10)
-    return {"jack_period_frames": period,
+    return {"set": set_file, "jack_period_frames": period,
             "idle_cpu_percent": round(100 * (c1 - c0) / (t1 - t0), 2), "idle_cpu_target_percent": 3.0,
             "ready_s_including_python_start": round(ready_s, 3), "ready_target_s": 2.0,
             "ready_line": ready_line.strip()}
@@ -183,4 +222,8 @@ if __name__ == "__main__":
         report["jack"] = jack()
         report["run"] = idle_cpu()  # the test rig's 64-frame period: every JACK client wakes 750 times a second
         report["run_period_1024"] = idle_cpu(period=1024)  # a common desktop JACK setting
+        # DESIGN.md's idle case: the concert set (two responders) following Live's clock, nobody playing
+        for frames in (64, 1024):
+            report[f"idle_show_period_{frames}"] = idle_cpu(period=frames, set_file="live_sets/modulshtein.toml",
+                                                            live_clock="drumbridge clock")
     print(json.dumps(report, indent=2))
