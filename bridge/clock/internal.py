@@ -54,7 +54,9 @@ class InternalClock:
         self.send_at: SendBytesAt | None = None
         self.lookahead = 0.0
         self._ahead: deque[float] = deque()  # times of ticks handed over ahead whose time has not come
-        self._before: tuple[float, float, float] | None = None  # (anchor time, beat, bpm) before `_anchor_time`
+        # the tempo segments (anchor time, beat, bpm) still in force before `_anchor_time`, oldest first:
+        # a change lands after the ticks already sent, and those keep the tempo they were sent at
+        self._before: list[tuple[float, float, float]] = []
 
     def attach(self, output: ClockOutput) -> None:
         """Send the clock's bytes to `output`, ahead of their time when it can take them so."""
@@ -85,10 +87,11 @@ class InternalClock:
         self._anchor_time = at
         self._bpm = bpm
         if at > now:  # the ticks up to `at` keep the old tempo: so do the beats
-            self._before = previous
+            if previous[0] < at:
+                self._before.append(previous)
             self._skip_grid(at, inclusive=False)
         else:
-            self._before = None
+            self._before.clear()
 
     def start(self, now: float, beat: float = 0.0, kind: str = "start") -> None:
         """Start (or continue) the song at `beat`; the first beat lands on the next tick of the grid."""
@@ -105,7 +108,7 @@ class InternalClock:
                           else now)
         self._anchor_time = first_tick
         self._anchor_beat = beat
-        self._before = None
+        self._before.clear()
         self._next_tick_time = first_tick
         self._transport = Transport.RUNNING
         if sent_ahead:
@@ -121,7 +124,7 @@ class InternalClock:
         due = max(now, self._ahead[-1] + ORDER_GAP) if last and self._ahead else now
         self._anchor_beat = self.beat_at(now)
         self._anchor_time = now
-        self._before = None
+        self._before.clear()
         self._transport = Transport.STOPPED
         self._emit([STOP], due)
         self._changes.append(TransportChange("stop", self._anchor_beat, now))
@@ -133,16 +136,16 @@ class InternalClock:
     def beat_at(self, t: float) -> float:
         if self._transport is Transport.STOPPED:
             return self._anchor_beat
-        if self._before is not None and t < self._anchor_time:
-            anchor_time, anchor_beat, bpm = self._before
+        if self._before and t < self._anchor_time:
+            anchor_time, anchor_beat, bpm = self._segment_before(lambda segment: segment[0] <= t)
             return anchor_beat + max(0.0, t - anchor_time) * bpm / 60.0
         return self._anchor_beat + max(0.0, t - self._anchor_time) * self._bpm / 60.0
 
     def time_at(self, beat: float) -> float:
         if self._transport is Transport.STOPPED:
             return math.inf
-        if self._before is not None and beat < self._anchor_beat:
-            anchor_time, anchor_beat, bpm = self._before
+        if self._before and beat < self._anchor_beat:
+            anchor_time, anchor_beat, bpm = self._segment_before(lambda segment: segment[1] <= beat)
             return anchor_time + (beat - anchor_beat) * 60.0 / bpm
         return self._anchor_time + (beat - self._anchor_beat) * 60.0 / self._bpm
 
@@ -174,12 +177,23 @@ class InternalClock:
             return now
         return self._next_tick_time - self.lookahead * REFILL
 
+    def _segment_before(self, starts_by: Callable[[tuple[float, float, float]], bool]) -> tuple[float, float, float]:
+        """The last tempo segment before the anchor that `starts_by` accepts (else the oldest)."""
+        found = self._before[0]
+        for segment in self._before:
+            if not starts_by(segment):
+                break
+            found = segment
+        return found
+
     def _forget_sent(self, now: float) -> None:
         """Drop the ticks sent ahead whose time has passed, and the tempo before the last change once past."""
         while self._ahead and self._ahead[0] < now:
             self._ahead.popleft()
-        if self._before is not None and now >= self._anchor_time:
-            self._before = None
+        if now >= self._anchor_time:
+            self._before.clear()
+        while len(self._before) > 1 and self._before[1][0] <= now:
+            self._before.pop(0)
 
     def _skip_grid(self, now: float, inclusive: bool) -> None:
         """Move the tick grid to its first tick after `now` (at or after it when `inclusive`).

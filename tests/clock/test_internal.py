@@ -121,9 +121,12 @@ def test_ahead_of_time_the_wire_is_the_same_with_a_quarter_of_the_wakes() -> Non
     assert wakes[0] > 470 and wakes[1] < 130  # 48 a second, against ~12 (one per 2/3 of the lookahead)
 
 
-def test_ahead_of_time_a_tempo_change_keeps_24_ticks_to_the_beat() -> None:
+@pytest.mark.parametrize("changes", [{1.01: 150.0}, {1.01: 126.0, 1.02: 133.0, 1.045: 141.0, 1.06: 150.0}],
+                         ids=["one change", "a fader sweep"])
+def test_ahead_of_time_a_tempo_change_keeps_24_ticks_to_the_beat(changes: dict[float, float]) -> None:
     """Ticks already handed over keep the old tempo, so the change lands after them: each tick on the
-    wire is at the time the clock gives its beat when it leaves, before, across and after the change."""
+    wire is at the time the clock gives its beat when it leaves, before, across and after the change,
+    also when the tempo moves again before the last change has landed (a fader sent over OSC)."""
     now = [0.0]
     out = MemoryOutput("clock out", time_source=lambda: now[0], lookahead=0.1)
     clock = InternalClock(120.0)
@@ -134,13 +137,13 @@ def test_ahead_of_time_a_tempo_change_keeps_24_ticks_to_the_beat() -> None:
     t = 0.0
     while t < 2.0:
         now[0] = t
-        if t >= 1.01 and clock.bpm == 120.0:
-            clock.set_bpm(150.0, t)
+        for when in [w for w in changes if w <= t]:
+            clock.set_bpm(changes.pop(when), t)
         clock.poll(t)
         for when, data in out.sent:
             if data == [0xF8] and when <= t and when not in beats:
                 beats[when] = clock.beat_at(when)
-        t = min(clock.next_wakeup(t), 2.0, 1.01 if t < 1.01 else 2.0, *[w for w, _d in out.sent if w > t])
+        t = min(clock.next_wakeup(t), 2.0, *changes, *[w for w, _d in out.sent if w > t])
     ticks = sorted(beats)
     assert ticks[0] == 0.0 and len(ticks) > 48 + 10
     assert [beats[k] for k in ticks] == pytest.approx([k / 24 for k in range(len(ticks))], abs=1e-9)
