@@ -6,10 +6,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
-from bridge.midi.poller import POLLER
+from bridge.midi.poller import POLLER, InputPoller, rtmidi_input_fd
 from bridge.midi.ports import ExternalOutput, VirtualInput
 from tests.midi.collect import Collected
 from tests.waiting import wait_until
@@ -97,31 +98,23 @@ def test_an_idle_input_turns_the_poller_quiet_and_the_next_note_wakes_it(jack_se
         wait_until(lambda: not POLLER.quiet)
 
 
-def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_server: object) -> None:
-    """Our rtmidi build counts up an eventfd for every queued message (scripts/rtmidi-drumbridge.patch).
-
-    A poller that would look only once a minute on its timer still reads each note at once, and an
-    idle input costs it no passes: it sleeps until there is something to read.
-    """
+@contextmanager
+def raw_link(name: str) -> Iterator[tuple[InputPoller, Any, Collected]]:
+    """A poller of its own that would look only once a minute on its timer, reading an rtmidi input
+    `name`-dst:in (clock ticks not ignored) that an rtmidi output `name`-src sends to."""
     from bridge.midi.api import make_midi_in, make_midi_out
-    from bridge.midi.poller import InputPoller, rtmidi_input_fd
     from bridge.midi.ports import find_port
 
-    assert rtmidi_input_fd() is not None, "rtmidi without drumbridge's patch: run `make setup`"
     poller = InputPoller(period=60.0, quiet_period=60.0, idle_period=60.0)
     collected = Collected()
-    reader = make_midi_in("poll-eventfd-dst")
+    reader = make_midi_in(f"{name}-dst")
+    reader.ignore_types(timing=False)
     reader.open_virtual_port("in")
-    sender = make_midi_out("poll-eventfd-src")
-    sender.open_port(find_port(list(sender.get_ports()), "poll-eventfd-dst:in"))
+    sender = make_midi_out(f"{name}-src")
+    sender.open_port(find_port(list(sender.get_ports()), f"{name}-dst:in"))
     poller.add(reader, lambda event: collected("in", event[0], event[1]))
     try:
-        for note in range(5):
-            sender.send_message([0x90, 60 + note, 100])
-            assert collected.wait_for(note + 1)[note] == [0x90, 60 + note, 100]
-        passes = poller.passes
-        time.sleep(0.3)  # idle: the poller must not be looking on a timer meanwhile
-        assert poller.passes - passes <= 1  # at most the one pass when the input turns quiet
+        yield poller, sender, collected
     finally:
         poller.remove(reader)
         sender.close_port()
@@ -130,23 +123,27 @@ def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_se
         reader.delete()
 
 
+def test_the_poller_sleeps_on_rtmidis_eventfd_and_wakes_for_each_message(jack_server: object) -> None:
+    """Our rtmidi build counts up an eventfd for every queued message (scripts/rtmidi-drumbridge.patch).
+
+    A poller that would look only once a minute on its timer still reads each note at once, and an
+    idle input costs it no passes: it sleeps until there is something to read.
+    """
+    assert rtmidi_input_fd() is not None, "rtmidi without drumbridge's patch: run `make setup`"
+    with raw_link("poll-eventfd") as (poller, sender, collected):
+        for note in range(5):
+            sender.send_message([0x90, 60 + note, 100])
+            assert collected.wait_for(note + 1)[note] == [0x90, 60 + note, 100]
+        passes = poller.passes
+        time.sleep(0.3)  # idle: the poller must not be looking on a timer meanwhile
+        assert poller.passes - passes <= 1  # at most the one pass when the input turns quiet
+
+
 def test_clock_ticks_wake_the_poller_every_third_and_any_other_message_takes_them_along(jack_server: object) -> None:
     """Live's clock is 48 ticks a second: our rtmidi build counts up the eventfd only for every third
     tick in a row (scripts/rtmidi-drumbridge.patch, part 5). None is lost or reordered, and a note
     wakes the poller at once, the ticks waiting before it read first."""
-    from bridge.midi.api import make_midi_in, make_midi_out
-    from bridge.midi.poller import InputPoller
-    from bridge.midi.ports import find_port
-
-    poller = InputPoller(period=60.0, quiet_period=60.0, idle_period=60.0)
-    collected = Collected()
-    reader = make_midi_in("poll-ticks-dst")
-    reader.ignore_types(timing=False)
-    reader.open_virtual_port("in")
-    sender = make_midi_out("poll-ticks-src")
-    sender.open_port(find_port(list(sender.get_ports()), "poll-ticks-dst:in"))
-    poller.add(reader, lambda event: collected("in", event[0], event[1]))
-    try:
+    with raw_link("poll-ticks") as (poller, sender, collected):
         sender.send_message([0x90, 60, 100])  # the connection is up once this arrives
         collected.wait_for(1)
         passes = poller.passes
@@ -159,9 +156,3 @@ def test_clock_ticks_wake_the_poller_every_third_and_any_other_message_takes_the
             sender.send_message([0xF8])
         sender.send_message([0xFC])  # Stop: wakes the poller with the two ticks before it
         assert collected.wait_for(34, timeout=0.5)[31:] == [[0xF8], [0xF8], [0xFC]]
-    finally:
-        poller.remove(reader)
-        sender.close_port()
-        reader.close_port()
-        sender.delete()
-        reader.delete()
