@@ -59,10 +59,16 @@ class WakeSignal:
         return self._lock.acquire(timeout=timeout)
 
 
+# Every source of work wakes the engine (input, commands, a finished model piece, the drum link) or
+# names its deadline (`next_wakeup`): the longest sleep is only a backstop, and each wake costs an
+# idle show CPU (about 130 µs on a small VM), so it is long.
+MAX_WAIT_S = 0.5
+
+
 class RealtimeRunner:
     """Runs `engine.step` on a thread: sleeps until the next wakeup or until input arrives."""
 
-    def __init__(self, engine: Engine, time_source: TimeSource = monotonic_time, max_wait: float = 0.05) -> None:
+    def __init__(self, engine: Engine, time_source: TimeSource = monotonic_time, max_wait: float = MAX_WAIT_S) -> None:
         self.engine = engine
         self.time = time_source
         self.max_wait = max_wait

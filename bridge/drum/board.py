@@ -127,11 +127,12 @@ class BoardSession:
                 self._next_status = now + self.config.status_interval_ms / 1000.0
 
     def next_wakeup(self) -> float:
-        times = [self._next_heartbeat]
-        if self.transport.state == "connected":
-            times += [self._next_status, self._next_hello if self.hello is None else math.inf,
-                      self.silence.deadline()]
-        return min(times)
+        """The next timer due while a board is connected; none while searching (the link's reader
+        wakes the engine when a board turns up)."""
+        if self.transport.state != "connected":
+            return math.inf
+        return min(self._next_heartbeat, self._next_status, self._next_hello if self.hello is None else math.inf,
+                   self.silence.deadline())
 
     def service(self, now: float | None = None) -> None:
         """Handle what the link saw (connects, disconnects, replies); safe to call any time on the engine thread."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bridge.clock.internal import InternalClock
@@ -261,3 +263,18 @@ def test_a_boot_notice_storm_logs_once_a_second_with_a_count() -> None:
     rig.run(4.7)
     lines = [e.message for e in rig.engine.telemetry.recent() if "rebooted" in e.message]
     assert len(lines) == 2 and "(+99 more like this)" in lines[-1]
+
+
+def test_without_a_board_the_drum_wakes_nobody_and_its_heartbeat_starts_when_one_is_plugged() -> None:
+    """While the link searches, no timer of the drum wakes the engine (an idle show's CPU); a board found
+    brings the 100 ms heartbeat back within one interval."""
+    rig = Rig(plugged=False)
+    rig.link.start()
+    rig.run(5.0)
+    assert rig.drum.next_wakeup(5.0) == math.inf
+    rig.link.plug()
+    rig.run(5.0001)
+    assert rig.drum.next_wakeup(5.0001) <= 5.0001 + p.HEARTBEAT_INTERVAL_S
+    rig.run(6.0)
+    beats = [t for t, b in rig.link.written if b == b"\xFE"]
+    assert len(beats) >= 9 and beats[0] <= 5.0001 + p.HEARTBEAT_INTERVAL_S + 1e-9
