@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import rtmidi
+import rtmidi._rtmidi
 
 API_NAMES = {
     "jack": rtmidi.API_UNIX_JACK,
@@ -121,19 +122,23 @@ def _jack_query(tool: str) -> int:
     return int(words[-1]) if result.returncode == 0 and words and words[-1].isdigit() else 0
 
 
+def rtmidi_extension(name: str, restype: type | None, argtypes: list[type]) -> Any:
+    """A C function our rtmidi build adds (scripts/rtmidi-drumbridge.patch); None for a stock rtmidi."""
+    try:
+        function = ctypes.CDLL(rtmidi._rtmidi.__file__)[name]
+    except (OSError, AttributeError):
+        return None
+    function.restype, function.argtypes = restype, argtypes
+    return function
+
+
 TimedSend = Callable[[int], None]  # CLOCK_MONOTONIC microseconds at which this thread's next JACK send leaves
 
 
 @functools.lru_cache(maxsize=1)
 def timed_send_function() -> TimedSend | None:
-    """Our rtmidi build's `drumbridge_rtmidi_time_next_send` (scripts/rtmidi-drumbridge.patch, part 4);
-    None for a stock rtmidi."""
-    try:
-        function = ctypes.CDLL(rtmidi._rtmidi.__file__).drumbridge_rtmidi_time_next_send
-    except (OSError, AttributeError):
-        return None
-    function.restype, function.argtypes = None, [ctypes.c_ulonglong]
-    return cast(TimedSend, function)
+    """Our rtmidi build's `drumbridge_rtmidi_time_next_send` (the patch's part 4); None for a stock rtmidi."""
+    return cast("TimedSend | None", rtmidi_extension("drumbridge_rtmidi_time_next_send", None, [ctypes.c_ulonglong]))
 
 
 def output_lookahead() -> float:

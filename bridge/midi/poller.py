@@ -28,8 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import rtmidi._rtmidi
-
+from bridge.midi.api import rtmidi_extension
 from bridge.realtime import POLLER_PRIORITY, make_current_thread_realtime
 
 Event = tuple[list[int], float]
@@ -45,11 +44,9 @@ NOTIFIED_BACKSTOP_S = 1.0  # with the eventfd: a pass at least this often, whate
 
 def rtmidi_input_fd() -> int | None:
     """The eventfd our rtmidi build counts up for each queued input message; None for a stock rtmidi."""
-    try:
-        function = ctypes.CDLL(rtmidi._rtmidi.__file__).drumbridge_rtmidi_input_fd
-    except (OSError, AttributeError):
+    function = rtmidi_extension("drumbridge_rtmidi_input_fd", ctypes.c_int, [])
+    if function is None:
         return None
-    function.restype, function.argtypes = ctypes.c_int, []
     fd = int(function())
     return fd if fd >= 0 else None
 
