@@ -40,17 +40,13 @@ class MemoryOutput(OutputBase):
         return self._open
 
     def _write(self, data: list[int]) -> None:
-        if not self._open:
-            raise PortWriteError(f"{self.name} is closed")
-        self.sent.append((self._time(), data))
+        self._write_at(data, self._time())
 
     def _write_at(self, data: list[int], due: float) -> None:
-        if not self.lookahead:
-            self._write(data)
-            return
         if not self._open:
             raise PortWriteError(f"{self.name} is closed")
-        self.sent.append((max(due, self._time()), data))
+        now = self._time()
+        self.sent.append((max(due, now) if self.lookahead else now, data))
 
     def wire(self) -> list[tuple[float, list[int]]]:
         """What left the port, in the order it left (timed messages sort in by their time)."""

@@ -185,9 +185,10 @@ class RtOutput(OutputBase):
         self._last_due = max(self._last_due, due)
         self._time_next_send(max(1, int(due * 1e6)))  # time.monotonic() is CLOCK_MONOTONIC
         try:
-            self._write(data)
-        finally:
+            self._write(data)  # rtmidi takes the time up, and clears it, as it queues the message
+        except BaseException:
             self._time_next_send(0)  # a send that failed before reaching rtmidi leaves nothing timed behind
+            raise
 
     def _release(self) -> None:
         if self._rt is not None:
