@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bridge.midi.ports import ExternalInput, VirtualOutput
+from bridge.timebase import monotonic_time
+from tests.waiting import wait_until
 
 
 class Collected:
@@ -46,3 +52,17 @@ class Listener(Collected):
         POLLER.remove(self._rt)
         self._rt.close_port()
         self._rt.delete()
+
+
+@contextmanager
+def heard_output(name: str, listener_client: str) -> Iterator[tuple[VirtualOutput, ExternalInput]]:
+    """A virtual output and a listener connected to it, the connection proven by a first message (CC 1 = 0)."""
+    out = VirtualOutput(name)
+    listener = ExternalInput(name, monotonic_time, client=listener_client)
+    try:
+        wait_until(lambda: out.send([0xB0, 1, 0]) or listener.received, what=f"{name!r} to carry a message")
+        yield out, listener
+    finally:
+        listener.close()
+        if out.is_open:
+            out.close()

@@ -15,6 +15,7 @@ from bridge.midi.ports import ExternalInput, VirtualInput, VirtualOutput, list_p
 from bridge.setfile import parse_set
 from bridge.show import Show
 from bridge.timebase import monotonic_time
+from tests.midi.collect import heard_output
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
@@ -73,10 +74,7 @@ def test_a_port_name_the_shared_client_has_already_gets_a_client_of_its_own(jack
 
 def test_ports_join_and_leave_the_shared_client_while_another_one_plays(jack_server: JackServer) -> None:
     """More ports come and go than the client's table has places (128): leaving frees a place for good."""
-    out = VirtualOutput("shared steady")
-    listener = ExternalInput("shared steady", monotonic_time, client="steady-listener")
-    try:
-        wait_until(lambda: out.send([0xB0, 1, 0]) or listener.received, what="the steady port to carry a message")
+    with heard_output("shared steady", "steady-listener") as (out, listener):
         for round_ in range(70):
             churn_out = VirtualOutput(f"shared churn out {round_}")
             churn_in = VirtualInput(f"shared churn in {round_}", lambda *_: None)
@@ -90,6 +88,3 @@ def test_ports_join_and_leave_the_shared_client_while_another_one_plays(jack_ser
         notes = wait_until(lambda: len([d for d, _ in listener.received if d[0] == 0x90]) >= 70 and
                            [d[1] for d, _ in listener.received if d[0] == 0x90], timeout=5.0)
         assert notes == list(range(70))  # the steady port played on, nothing lost or doubled
-    finally:
-        listener.close()
-        out.close()

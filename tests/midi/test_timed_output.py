@@ -8,8 +8,7 @@ import pytest
 
 from bridge.midi.api import timed_send_function
 from bridge.midi.jack_server import JackServer
-from bridge.midi.ports import ExternalInput, VirtualOutput
-from bridge.timebase import monotonic_time
+from tests.midi.collect import heard_output
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.jack
@@ -17,12 +16,9 @@ pytestmark = pytest.mark.jack
 
 def test_a_jack_output_holds_each_message_until_its_time_and_sends_in_time_order(jack_server: JackServer) -> None:
     assert timed_send_function() is not None, "rtmidi is not our build (make setup builds it)"
-    out = VirtualOutput("drumbridge timed out")
-    listener = ExternalInput("drumbridge timed out", monotonic_time, client="timed-listener")
     period = jack_server.period / jack_server.rate
-    try:
+    with heard_output("drumbridge timed out", "timed-listener") as (out, listener):
         assert out.lookahead >= 0.1
-        wait_until(lambda: out.send([0xB0, 1, 0]) or listener.received, what="the connection to carry a message")
         now = time.monotonic()
         dues = {60: now + 0.09, 61: now + 0.05, 62: now + 0.05}
         for note, due in dues.items():
@@ -36,19 +32,11 @@ def test_a_jack_output_holds_each_message_until_its_time_and_sends_in_time_order
         for data, arrived in received[1:]:
             assert arrived >= dues[data[1]] - 2 * period, f"note {data[1]} left {dues[data[1]] - arrived:.4f} s early"
         assert out.stats.messages >= 5 and out.stats.errors == 0
-    finally:
-        listener.close()
-        out.close()
 
 
 def test_closing_waits_for_what_was_sent_ahead(jack_server: JackServer) -> None:
-    out = VirtualOutput("drumbridge timed close")
-    listener = ExternalInput("drumbridge timed close", monotonic_time, client="timed-close-listener")
-    try:
-        wait_until(lambda: out.send([0xB0, 1, 0]) or listener.received, what="the connection to carry a message")
+    with heard_output("drumbridge timed close", "timed-close-listener") as (out, listener):
         out.send_at([0xFC], time.monotonic() + 0.08)  # the show's last Stop, after its ticks sent ahead
         out.close()
         received = wait_until(lambda: [data for data, _t in listener.received if data == [0xFC]], timeout=2.0)
         assert received == [[0xFC]]
-    finally:
-        listener.close()
