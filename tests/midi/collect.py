@@ -6,7 +6,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bridge.midi.ports import ExternalInput, VirtualOutput
+from bridge.midi.api import make_midi_in
+from bridge.midi.poller import POLLER
+from bridge.midi.ports import ExternalInput, VirtualOutput, find_port
 from bridge.timebase import monotonic_time
 from tests.waiting import wait_until
 
@@ -37,18 +39,12 @@ class Listener(Collected):
 
     def __init__(self, source: str, client: str = "test-listener") -> None:
         super().__init__()
-        from bridge.midi.api import make_midi_in
-        from bridge.midi.poller import POLLER
-        from bridge.midi.ports import find_port
-
         self._rt = make_midi_in(client)
         self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
         self._rt.open_port(find_port(list(self._rt.get_ports()), source))
         POLLER.add(self._rt, lambda event: self(source, event[0], 0.0))
 
     def close(self) -> None:
-        from bridge.midi.poller import POLLER
-
         POLLER.remove(self._rt)
         self._rt.close_port()
         self._rt.delete()
