@@ -220,7 +220,7 @@ if __name__ == "__main__":
     report = {"virtual": virtual(), "engine_wake_with_busy_python_thread": engine_wake()}
     if "--no-jack" not in sys.argv:
         report["jack"] = jack()
-        report["run"] = idle_cpu()  # the test rig's 64-frame period: every JACK client wakes 750 times a second
+        report["run"] = idle_cpu()  # the test rig's 64-frame period: JACK wakes the show's client 750 times a second
         report["run_period_1024"] = idle_cpu(period=1024)  # a common desktop JACK setting
         # DESIGN.md's idle case: the concert set (two responders) following Live's clock, nobody playing
         for frames in (64, 1024):

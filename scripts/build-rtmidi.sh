@@ -6,7 +6,8 @@
 # Why: the PyPI wheel bundles its own libjack and an unoptimised RtMidi whose JACK input
 # ignores jack_midi_event_get()'s result; a reader that falls a cycle behind then reads an
 # uninitialised event (phantom duplicate notes, or a crash on a NULL buffer). The patch skips
-# such events, and gives the input poller an eventfd to sleep on (see the patch's header). `make setup` runs this after pip; tests/midi/test_rtmidi_build.py checks it.
+# such events, gives the input poller an eventfd to sleep on, times output messages to their frame and
+# puts all of a process's ports on one JACK client (see the patch's header). `make setup` runs this after pip; tests/midi/test_rtmidi_build.py checks it.
 #
 #   usage: build_rtmidi.sh /path/to/venv/bin/python      (or PY=... build_rtmidi.sh)
 #

@@ -190,10 +190,10 @@ class PortWatch(Component):
         self._event("info", f"{port.name!r} open again" + (f" (connected to {target!r})" if target else ""))
 
     def _listing(self) -> tuple[list[str], list[str]] | None:
-        """(sources, destinations) now, through two lister clients kept for the show."""
+        """(sources, destinations) now, through two listers kept for the show (on its shared JACK client)."""
         try:
             if self._listers is None:
-                self._listers = (make_midi_in("drumbridge-watch"), make_midi_out("drumbridge-watch"))
+                self._listers = (make_midi_in("drumbridge"), make_midi_out("drumbridge"))
             return list(self._listers[0].get_ports()), list(self._listers[1].get_ports())
         except (MidiUnavailable, rtmidi.RtMidiError):
             return None

@@ -5,10 +5,15 @@ receives), `close NAME` removes it, `send NAME | HEX…` sends on a source, `lis
 reader to someone else's source, `to PATTERN` a sender to someone else's destination. Every message
 received is printed as `got NAME | HEX…`; every command is answered `ok …` or `error …`.
 The process exits when stdin closes.
+
+Each port is on a JACK client of its own (other-app-1, other-app-2, ...): our rtmidi build shares
+one client per client name and parks a closed port on it, and `close` must remove the port from
+JACK, as it does when a real app closes one.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 
@@ -19,6 +24,11 @@ from bridge.midi.poller import POLLER
 from bridge.midi.spec import match_port
 
 lock = threading.Lock()
+clients = itertools.count(1)
+
+
+def client_name() -> str:
+    return f"other-app-{next(clients)}"
 
 
 def say(line: str) -> None:
@@ -27,7 +37,7 @@ def say(line: str) -> None:
 
 
 def reader(name: str) -> rtmidi.MidiIn:
-    rt = make_midi_in("other-app")
+    rt = make_midi_in(client_name())
     rt.ignore_types(sysex=False, timing=False, active_sense=False)
     POLLER.add(rt, lambda event: say(f"got {name} | " + " ".join(f"{b:02x}" for b in event[0])))
     return rt
@@ -42,7 +52,7 @@ def main() -> None:
         name, _, data = name.partition(" | ")
         try:
             if command == "source":
-                out = make_midi_out("other-app")
+                out = make_midi_out(client_name())
                 out.open_virtual_port(name)
                 ports[name] = out
             elif command == "dest":
@@ -55,7 +65,7 @@ def main() -> None:
                 rt.open_port(sources.index(match_port(sources, name)))
                 ports[name] = rt
             elif command == "to":
-                out = make_midi_out("other-app")
+                out = make_midi_out(client_name())
                 destinations = list(out.get_ports())
                 out.open_port(destinations.index(match_port(destinations, name)))
                 ports[name] = out
