@@ -77,13 +77,20 @@ class JackServer:
         self.stop()
 
 
+def jack_lsp(*args: str, server: str | None = None) -> subprocess.CompletedProcess[str] | None:
+    """`jack_lsp ARGS` on a server (by name, default JACK_DEFAULT_SERVER or 'default'), never starting one;
+    None when jack_lsp is not installed."""
+    path = shutil.which("jack_lsp")
+    if path is None:
+        return None
+    name = server or os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    env = dict(os.environ, JACK_NO_START_SERVER="1")
+    return subprocess.run([path, *args, "-s", name], env=env, capture_output=True, text=True,
+                          errors="replace", timeout=5)
+
+
 def server_running(name: str | None = None) -> bool:
     """Whether a JACK server (by name, default JACK_DEFAULT_SERVER or 'default') accepts clients."""
-    server = name or os.environ.get("JACK_DEFAULT_SERVER") or "default"
-    jack_lsp = shutil.which("jack_lsp")
-    if jack_lsp is None:
-        return False
-    env = dict(os.environ, JACK_NO_START_SERVER="1")
-    result = subprocess.run([jack_lsp, "-s", server], env=env, capture_output=True, timeout=5)
-    return result.returncode == 0 and b"not running" not in result.stderr
+    result = jack_lsp(server=name)
+    return result is not None and result.returncode == 0 and "not running" not in result.stderr
 

@@ -10,14 +10,10 @@ last object.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import pytest
 
 from bridge.midi.factory import RtMidiPorts
-from bridge.midi.jack_server import JackServer
+from bridge.midi.jack_server import JackServer, jack_lsp
 from bridge.midi.ports import ExternalInput, VirtualInput, VirtualOutput, list_ports
 from bridge.setfile import parse_set
 from bridge.show import Show
@@ -45,17 +41,17 @@ def jack_names(port: str) -> list[str]:
 
 
 def clients_of(ports: list[str]) -> set[str]:
-    return {jack_names(port)[0].split(":", 1)[0] for port in ports if jack_names(port)}
+    """The JACK clients the first port of each name in `ports` is on (names not in JACK left out)."""
+    found = (jack_names(port) for port in ports)
+    return {names[0].split(":", 1)[0] for names in found if names}
 
 
 def connections(full_name: str) -> list[str]:
     """The ports `full_name` is connected to, as `jack_lsp -c` lists them."""
-    jack_lsp = shutil.which("jack_lsp")
-    assert jack_lsp, "jack_lsp comes with jackd2"
-    listing = subprocess.run([jack_lsp, "-c", "-s", os.environ["JACK_DEFAULT_SERVER"]], capture_output=True,
-                             text=True, timeout=5, env=dict(os.environ, JACK_NO_START_SERVER="1")).stdout
+    result = jack_lsp("-c")
+    assert result is not None, "jack_lsp comes with jackd2"
     found, peers = False, []
-    for line in listing.splitlines():
+    for line in result.stdout.splitlines():
         if not line.startswith(" "):
             found = line == full_name
         elif found:
